@@ -1,0 +1,5 @@
+import sys
+
+from rag_answer.cli import main
+
+sys.exit(main())
