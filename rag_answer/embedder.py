@@ -69,6 +69,10 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # its weight-loading bar would break --quiet and piped output
+        transformers_logging.set_verbosity_error()
 
         try:
             return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)

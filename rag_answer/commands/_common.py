@@ -1,0 +1,37 @@
+"""Flags and helpers shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag_answer.embedder import Embedder, get_embedder
+from rag_answer.settings import Settings, load_settings
+
+
+def add_settings_flags(parser: argparse.ArgumentParser, *, llm: bool = False) -> None:
+    """Flags that override settings; default None so environment and config file still apply."""
+    parser.add_argument("--index-dir", type=Path, help="folder holding named indexes (default ./index)")
+    parser.add_argument("--embedder", help="'default' or a local sentence-transformers model folder")
+    parser.add_argument("--quiet", action="store_const", const=True, help="no progress bars")
+    if llm:
+        parser.add_argument("--model", help="LLM preset name or path to a .gguf file")
+        parser.add_argument("--threads", type=int, help="llama.cpp threads (default: all cores)")
+        parser.add_argument("--seed", type=int, help="sampling seed (same inputs + seed = same answer)")
+        parser.add_argument("--temperature", type=float, help="0 = greedy")
+        parser.add_argument("--max-tokens", type=int, help="most tokens generated")
+        parser.add_argument("--top-k", type=int, help="entries retrieved per question")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    names = ("index_dir", "embedder", "quiet", "model", "threads", "seed", "temperature", "max_tokens", "top_k")
+    return load_settings(**{name: getattr(args, name, None) for name in names})
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    return get_embedder(settings.embedder)
+
+
+def show_progress(settings: Settings) -> bool:
+    return not settings.quiet and sys.stderr.isatty()

@@ -1,0 +1,49 @@
+"""`rag-answer models`: the LLM presets, their sizes, and whether each is ready to use."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rag_answer.commands._common import settings_from_args
+from rag_answer.llm.model_files import ensure_preset, preset_status
+from rag_answer.llm.presets import PRESETS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("models", help="list LLM presets and whether each is ready")
+    parser.add_argument("--prepare", action="store_true", help="assemble and verify every installed preset now")
+    parser.add_argument("--verify", action="store_true", help="re-hash assembled files (SHA-256)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--quiet", action="store_const", const=True, help="print nothing on success")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    rows = []
+    for preset in PRESETS.values():
+        status = preset_status(preset, settings.models_dir)
+        if (args.prepare and not status.startswith("missing")) or (args.verify and status == "ready"):
+            ensure_preset(preset, settings.models_dir, verify=args.verify)
+            status = preset_status(preset, settings.models_dir)
+        rows.append(
+            {
+                "name": preset.name,
+                "default": preset.name == settings.model,
+                "description": preset.description,
+                "size_bytes": preset.size,
+                "sha256": preset.sha256,
+                "status": status,
+                "path": str(settings.models_dir / preset.file_name),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not args.quiet:
+        for row in rows:
+            mark = "*" if row["default"] else " "
+            size = row["size_bytes"] / 1e9
+            print(f"{mark} {row['name']:<20} {size:5.2f} GB  {row['status']:<40} {row['description']}")
+        print("(* = default; any .gguf path also works with --model)")
+    return 0

@@ -1,0 +1,192 @@
+"""The restricted index on disk: FAISS vectors of the supplied passages and nothing else.
+
+Layout of index/NAME/ (format version 1):
+  manifest.json   format, version, embedder name + weights hash, dimension, counts, SHA-256 of every file,
+                  the supplied links
+  vectors.faiss   IndexIDMap2(IndexFlatIP) over L2-normalized passage embeddings, ids = passage numbers
+  sources.json    the source sets (question, entries with links and origin)
+  passages.json   every passage: number, source_no, entry_id, text
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from rag_answer import __version__
+from rag_answer.atomic import atomic_write_text
+from rag_answer.embedder import Embedder
+from rag_answer.entries import SourceSet
+from rag_answer.errors import BadInputError, IndexError_
+from rag_answer.index_store.lock import index_lock
+from rag_answer.index_store.passages import Passage, passage_texts
+
+FORMAT = "rag-answer-index"
+FORMAT_VERSION = 1
+DATA_FILES = ("vectors.faiss", "sources.json", "passages.json")
+_EMBED_BATCH = 256
+
+
+@dataclass
+class RestrictedIndex:
+    """Loaded index: the FAISS index plus the entries and passages it was built from."""
+
+    path: Path | None
+    manifest: dict[str, Any]
+    sources: list[SourceSet]
+    passages: list[Passage]
+    faiss_index: faiss.Index
+
+    @property
+    def supplied_links(self) -> list[str]:
+        return list(self.manifest["links"])
+
+    def find_source(self, key: str) -> int:
+        """Source number for a source id (or prefix) or a path as given at build time."""
+        for number, source in enumerate(self.sources):
+            if key in (source.source_id, source.path) or (len(key) >= 8 and source.source_id.startswith(key)):
+                return number
+        raise BadInputError(f"no source {key!r} in this index", hint="see the sources listed in manifest.json")
+
+
+def build_index(sources: list[SourceSet], embedder: Embedder, *, progress: bool = True) -> RestrictedIndex:
+    _check_unique_sources(sources)
+    passages: list[Passage] = []
+    for source_no, source in enumerate(sources):
+        for entry in source.entries:
+            for text in passage_texts(entry):
+                passages.append(Passage(len(passages), source_no, entry.id, text))
+    texts = [passage.text for passage in passages]
+    chunks = []
+    bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", disable=not progress, leave=False)
+    for start in range(0, len(texts), _EMBED_BATCH):
+        chunks.append(embedder.encode(texts[start : start + _EMBED_BATCH]))
+        bar.update(min(_EMBED_BATCH, len(texts) - start))
+    bar.close()
+    vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), dtype=np.float32)
+    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dimension))
+    flat.add_with_ids(vectors, np.arange(len(passages), dtype=np.int64))
+    manifest = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "tool_version": __version__,
+        "embedder": {"name": embedder.name, "weights_sha256": embedder.weights_sha256},
+        "dimension": embedder.dimension,
+        "counts": {
+            "sources": len(sources),
+            "entries": sum(len(source.entries) for source in sources),
+            "passages": len(passages),
+        },
+        "sources": [{"source_id": s.source_id, "path": s.path, "entries": len(s.entries)} for s in sources],
+        "links": sorted({link for source in sources for link in source.links}),
+    }
+    return RestrictedIndex(None, manifest, list(sources), passages, flat)
+
+
+def _check_unique_sources(sources: list[SourceSet]) -> None:
+    seen: dict[str, str] = {}
+    for source in sources:
+        if source.source_id in seen:
+            raise BadInputError(
+                "the same file content is given twice", path=source.path, hint=f"it is identical to {seen[source.source_id]}"
+            )
+        seen[source.source_id] = source.path
+
+
+def save_index(index: RestrictedIndex, root: Path, name: str) -> Path:
+    """Write index/NAME atomically: build in a temp folder, then swap it in under the index lock."""
+    _check_name(name)
+    target = root / name
+    with index_lock(root, name, exclusive=True):
+        temp = root / f".{name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+        temp.mkdir(parents=True)
+        try:
+            faiss.write_index(index.faiss_index, str(temp / "vectors.faiss"))
+            (temp / "sources.json").write_text(
+                json.dumps([source.to_dict() for source in index.sources], ensure_ascii=False, indent=1), "utf-8"
+            )
+            (temp / "passages.json").write_text(
+                json.dumps([passage.to_dict() for passage in index.passages], ensure_ascii=False), "utf-8"
+            )
+            manifest = dict(index.manifest, files={file: _sha256(temp / file) for file in DATA_FILES})
+            atomic_write_text(temp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            _fsync_dir(temp)
+            old = root / f".{name}.old-{os.getpid()}-{time.monotonic_ns()}"
+            if target.exists():
+                target.rename(old)
+            temp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+    index.path = target
+    index.manifest = json.loads((target / "manifest.json").read_text("utf-8"))
+    return target
+
+
+def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
+    """Load index/NAME, verifying format, every file's hash and the embedder; IndexError_ says how to rebuild."""
+    _check_name(name)
+    folder = root / name
+    rebuild = f"rebuild it with: rag-answer index SOURCE... --name {name}"
+    manifest_path = folder / "manifest.json"
+    with index_lock(root, name, exclusive=False):
+        if not manifest_path.is_file():
+            raise IndexError_("no such index (manifest.json missing)", path=str(folder), hint=rebuild)
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise IndexError_("manifest.json is corrupt", path=str(manifest_path), hint=rebuild) from None
+        if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+            raise IndexError_(
+                f"unsupported index format {manifest.get('format')!r} version {manifest.get('version')!r}",
+                path=str(manifest_path),
+                hint=rebuild,
+            )
+        for file in DATA_FILES:
+            expected = manifest.get("files", {}).get(file)
+            if not (folder / file).is_file() or _sha256(folder / file) != expected:
+                raise IndexError_(f"{file} does not match its SHA-256 in manifest.json", path=str(folder), hint=rebuild)
+        built_with = manifest["embedder"]
+        if built_with["weights_sha256"] != embedder.weights_sha256:
+            raise IndexError_(
+                f"index was built with embedder {built_with['name']} ({built_with['weights_sha256'][:12]}), "
+                f"not the configured {embedder.name} ({embedder.weights_sha256[:12]})",
+                path=str(folder),
+                hint=rebuild,
+            )
+        sources = [SourceSet.from_dict(item) for item in json.loads((folder / "sources.json").read_text("utf-8"))]
+        passages = [Passage(**item) for item in json.loads((folder / "passages.json").read_text("utf-8"))]
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+    if vectors.ntotal != len(passages) or vectors.d != manifest["dimension"]:
+        raise IndexError_("vectors.faiss does not match passages.json", path=str(folder), hint=rebuild)
+    return RestrictedIndex(folder, manifest, sources, passages, vectors)
+
+
+def _check_name(name: str) -> None:
+    if not name or name.startswith(".") or "/" in name or "\\" in name or name != name.strip():
+        raise BadInputError(f"index name {name!r} is not a plain folder name", hint="use letters, digits, '-' and '_'")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    for file in folder.iterdir():
+        with file.open("rb") as handle:
+            os.fsync(handle.fileno())
