@@ -1,0 +1,88 @@
+"""`rag-answer audit ANSWER --sources SOURCE [--json] [--strict]`: check an answer's links, markers and claims.
+
+ANSWER is a Markdown or text file, or a prompt file whose "Answer:" holds the text (then --sources may be
+left out and that file's entries are used). Exit 0 clean; 1 a rejected link or invalid marker (with
+--strict, also an unsupported claim); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag_answer.audit import audit
+from rag_answer.errors import BadInputError
+from rag_answer.sources import load_source
+from rag_answer.sources.prompt_file import looks_like_prompt_file, parse_prompt_text
+from rag_answer.sources.reading import read_text
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("audit", help="check an answer's links, citation markers and claims")
+    parser.add_argument(
+        "answer", type=Path, metavar="ANSWER", help="Markdown/text answer, or a prompt file with Answer:"
+    )
+    parser.add_argument(
+        "--sources", type=Path, metavar="SOURCE", help="prompt file or catalog with the supplied entries"
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json", action="store_true", help="print the JSON report (rag_answer/audit/report.schema.json)"
+    )
+    output.add_argument("--markdown", action="store_true", help="print a Markdown report")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on unsupported claims too")
+    parser.add_argument("--no-claims", action="store_true", help="check links and markers only (no embedder)")
+    parser.add_argument("--embedder", help="'default' or a local sentence-transformers model folder")
+    parser.set_defaults(handler=run)
+
+
+def load_answer(answer_path: Path, sources_path: Path | None) -> tuple[str, list, int]:
+    """(answer text, entries, line offset of the answer in its file)."""
+    text, digest = read_text(answer_path)
+    own = None
+    if looks_like_prompt_file(text):
+        try:
+            own = parse_prompt_text(text, path=str(answer_path), source_id=digest)
+        except BadInputError:
+            own = None  # an answer that merely looks like a prompt file
+    if own is not None and own.answer is not None:
+        answer, offset = own.answer, _offset(text, own.answer, own.answer_line or 1)
+    elif own is not None and sources_path is None:
+        raise BadInputError("prompt file has no text after 'Answer:'", path=str(answer_path),
+                            hint="write the answer after 'Answer:', or audit a separate answer file")  # fmt: skip
+    else:
+        answer, offset = text, 0
+    if sources_path is not None:
+        entries = list(load_source(sources_path).entries)
+    elif own is not None:
+        entries = list(own.entries)
+    else:
+        raise BadInputError("no --sources given and ANSWER is not a prompt file with entries", path=str(answer_path),
+                            hint="add --sources PROMPT_FILE_OR_CATALOG")  # fmt: skip
+    return answer, entries, offset
+
+
+def _offset(text: str, answer: str, answer_line: int) -> int:
+    lines_before = "\n".join(text.split("\n")[: answer_line - 1])
+    position = text.find(answer, len(lines_before))
+    return text.count("\n", 0, position) if position >= 0 else answer_line - 1
+
+
+def run(args: argparse.Namespace) -> int:
+    answer, entries, offset = load_answer(args.answer, args.sources)
+    embedder = None
+    if not args.no_claims:
+        from rag_answer.embedder import get_embedder
+        from rag_answer.settings import load_settings
+
+        embedder = get_embedder(load_settings(embedder=args.embedder).embedder)
+    report = audit(answer, entries, embedder=embedder, claims=not args.no_claims, line_offset=offset,
+                   source=str(args.answer))  # fmt: skip
+    if args.json:
+        sys.stdout.write(report.to_json(strict=args.strict) + "\n")
+    elif args.markdown:
+        sys.stdout.write(report.to_markdown(strict=args.strict))
+    else:
+        sys.stdout.write(report.to_table(strict=args.strict))
+    return report.exit_code(strict=args.strict)
