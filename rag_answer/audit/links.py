@@ -4,7 +4,7 @@ Pure and fast: no embedder. `extract_links(text)` returns one FoundLink per link
 inline, reference-style and autolinks, images, HTML attributes (href, src, ...), link titles, and in plain
 text, inline code and code blocks the bare forms: scheme URLs, www. and bare domains, e-mail addresses,
 arXiv ids (with or without an "arXiv:" prefix) and DOIs. URLs written inside a link's text are returned
-too, with kind "link_text" and the link's target, so text and target can be compared.
+too, with kind "link_text" and the link's target, text and target can be compared.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ _STOP = r"[^\s<>\"'`]"
 _KNOWN_TLDS_WORDS = (
     "com net org edu gov mil int io ai dev app co me info biz xyz site online tech page cloud ly gl gg tv "
     "fm us uk de fr jp cn ru in ca au eu nl ch se no es it br kr be at dk fi ie nz za mx ar cz hu gr ro "
-    "tr ua il sg hk tw vn id th my ph ir pk ng ke eg sa ae to ws la so sc nu tk ml ga cf cx su is lt lv "
-    "ee sk si hr rs bg by kz uz am ge az md li lu mc pro name mobi asia museum aero coop jobs travel xxx "
+    "tr ua il sg hk tw vn id th my ph ir pk ng ke eg sa ae to ws la sc nu tk ml ga cf cx su is lt lv "
+    "ee sk si hr rs bg by kz uz am ge az li lu mc pro name mobi asia museum aero coop jobs travel xxx "
     "science news blog shop store space website wiki live life world today academy email art design "
     "studio codes software network systems solutions club social "
 )
@@ -63,8 +63,8 @@ _NONWEB_SCHEMES = (
     "ws|wss|ftp|sftp|ssh|git|svn|smb|ldap|gopher|irc|magnet|market|itms|steam|https?"
 )
 _SCANNERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("bare_url", re.compile(rf"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.\-]*://{_STOP}+")),
     ("bare_url", re.compile(rf"(?<![\w.-])(?:{_NONWEB_SCHEMES}):{_STOP}+", re.IGNORECASE)),
+    ("bare_url", re.compile(rf"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.\-]*://{_STOP}+")),
     ("email", re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}")),
     ("bare_domain", re.compile(rf"(?<![\w.@/:-])www\.{_STOP}+", re.IGNORECASE)),
     (
@@ -75,7 +75,7 @@ _SCANNERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("doi", re.compile(rf"(?<![\w./-])(?:doi\s*:\s*)?10\.\d{{4,9}}/{_STOP}+", re.IGNORECASE)),
-    ("arxiv_id", re.compile(rf"\barxiv\s*[:.]?\s*(?:{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?(?![\w])", re.IGNORECASE)),
+    ("arxiv_id", re.compile(rf"\barxiv\s*[:.]?\s*(?:\d{{4}}\.\d+|{ARXIV_OLD})(?:v\d+)?(?![\w])", re.IGNORECASE)),
     ("arxiv_id", re.compile(rf"(?<![\w./-]){ARXIV_NEW}(?:v\d+)?(?![\w]|\.\d)")),
 )
 _TRAILING = ".,;:!?'\"*_~"
@@ -94,7 +94,7 @@ def markdown_parser() -> MarkdownIt:
     """CommonMark with raw HTML on, linkify off (bare forms are found by the scanner), and links kept as written.
 
     markdown-it-py refuses `javascript:` and similar targets by default and would leave them as text; the
-    auditor must see them, so every target is accepted and left un-normalized.
+    auditor must see them, every target is accepted and left un-normalized.
     """
     parser = MarkdownIt("commonmark", {"html": True, "linkify": False})
     parser.validateLink = lambda url: True  # type: ignore[method-assign]

@@ -58,6 +58,7 @@ _ARXIV_PATH = re.compile(
     rf"^/(?:abs|pdf|html|format|ps)/(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE
 )
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org")
+_ARXIV_PREFIX = re.compile(r"^arxiv\s*[:.]?\s*\d", re.IGNORECASE)
 _DOI_TEXT = re.compile(r"^(?:doi\s*:\s*)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE)
 _DOI_HOSTS = ("doi.org", "dx.doi.org")
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.(?P<id>{ARXIV_NEW}|{ARXIV_OLD})(?:v\d+)?$", re.IGNORECASE)
@@ -175,6 +176,8 @@ def resource_key(url: str) -> tuple[str, str | None]:
         raise _Reject("malformed", "empty link")
     if match := _ARXIV_TEXT.match(text):
         return f"arxiv:{match.group('id').lower()}", "arxiv.org"
+    if _ARXIV_PREFIX.match(text):
+        raise _Reject("malformed", "not an arXiv identifier")
     if match := _DOI_TEXT.match(text):
         return _doi_key(match.group("doi")), "doi.org"
     scheme, rest = _split_scheme(text)
@@ -193,7 +196,7 @@ def resource_key(url: str) -> tuple[str, str | None]:
 def _clean(url: str) -> str:
     # Browsers strip leading/trailing C0 controls and spaces and drop tabs and newlines anywhere.
     text = url.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15"
-                     "\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f \u00a0\u200b\ufeff")  # fmt: skip
+                     "\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")  # fmt: skip
     text = text.replace("\t", "").replace("\n", "").replace("\r", "")
     return text.strip("<>") if text.startswith("<") and text.endswith(">") else text
 
