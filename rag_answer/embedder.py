@@ -65,7 +65,7 @@ class Embedder:
         return folder_sha256(self.path)
 
     @cached_property
-    def _model(self):  # noqa: ANN202 - SentenceTransformer import is deferred: it is slow
+    def _model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer

@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     source_nos = [index.find_source(args.source)] if args.source else None
     hits = search(index, embedder, args.query, k=max(args.k, 1), source_nos=source_nos)
     if args.json:
-        print(json.dumps({"query": args.query, "index": args.index_name, "hits": [h.to_dict() for h in hits]}, indent=2))
+        print(
+            json.dumps({"query": args.query, "index": args.index_name, "hits": [h.to_dict() for h in hits]}, indent=2)
+        )
         return 0
     if not hits:
         print("no entries")

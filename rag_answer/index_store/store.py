@@ -98,7 +98,9 @@ def _check_unique_sources(sources: list[SourceSet]) -> None:
     for source in sources:
         if source.source_id in seen:
             raise BadInputError(
-                "the same file content is given twice", path=source.path, hint=f"it is identical to {seen[source.source_id]}"
+                "the same file content is given twice",
+                path=source.path,
+                hint=f"it is identical to {seen[source.source_id]}",
             )
         seen[source.source_id] = source.path
 

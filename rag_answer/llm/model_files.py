@@ -50,7 +50,9 @@ def preset_status(preset: Preset, models_dir: Path) -> str:
     if _stamp_matches(models_dir / preset.file_name, preset.sha256):
         return "ready"
     missing = [preset.package(n) for n in range(1, preset.parts + 1) if _part_path(preset, n) is None]
-    return f"missing {len(missing)} package(s), e.g. {missing[0]}" if missing else "installable (assembled on first use)"
+    return (
+        f"missing {len(missing)} package(s), e.g. {missing[0]}" if missing else "installable (assembled on first use)"
+    )
 
 
 def ensure_preset(preset: Preset, models_dir: Path, *, verify: bool = False) -> Path:

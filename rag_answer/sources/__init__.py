@@ -23,7 +23,9 @@ def load_sources(paths: list[Path]) -> list[SourceSet]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith(".")))
+            files.extend(
+                sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
+            )
         else:
             files.append(path)
     return [load_source(path) for path in files]

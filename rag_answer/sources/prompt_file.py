@@ -56,7 +56,7 @@ def parse_prompt_text(text: str, *, path: str, source_id: str) -> SourceSet:
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
         if (match := _ANSWER.match(line)) and not _FIELD.match(line):
             answer_line = number
-            rest = [match.group("rest")] + lines[number:]
+            rest = [match.group("rest"), *lines[number:]]
             answer = "\n".join(rest).strip() or None
             break
         if match := _SECTION.match(line):

@@ -1,0 +1,80 @@
+"""Choosing and presenting the entries an answer may draw on.
+
+The context for a question is: the retrieved entries (top-k, restricted to the question's own sources)
+plus every recommended model of those sources, since the question is asked about them. Entries are shown
+to the LLM without any link, and with URLs in summaries masked, so there is nothing to copy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag_answer.citations import marker
+from rag_answer.embedder import Embedder
+from rag_answer.entries import Entry
+from rag_answer.index_store import Hit, RestrictedIndex, search
+
+# Anything that looks like a link: scheme URLs, www. hosts, and bare host/path forms.
+_URLISH = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|dev|example|edu|gov|co|me|app)\b\S*)",
+    re.IGNORECASE,
+)
+MASK = "[link removed]"
+_SUMMARY_CHARS = 1200  # per entry: keeps a five-entry prompt well inside a 4k context
+
+
+@dataclass
+class Context:
+    entries: list[Entry]  # in source order: a stable prompt prefix for the same sources
+    hits: list[Hit]  # retrieval results, best first, with scores
+    best_score: float
+
+    @property
+    def models(self) -> list[Entry]:
+        return [entry for entry in self.entries if entry.kind == "model"]
+
+
+def mask_links(text: str) -> str:
+    return _URLISH.sub(MASK, text)
+
+
+def select_context(
+    index: RestrictedIndex, embedder: Embedder, question: str, *, source_nos: list[int] | None, top_k: int
+) -> Context:
+    hits = search(index, embedder, question, k=top_k, source_nos=source_nos)
+    chosen = {(hit.source_no, hit.entry.id) for hit in hits}
+    allowed = range(len(index.sources)) if source_nos is None else source_nos
+    # A question from a prompt file (or over a one-file index) is asked about its recommended models.
+    include_models = source_nos is not None or len(index.sources) == 1
+    ordered: list[Entry] = []
+    for source_no in allowed:
+        for entry in index.sources[source_no].entries:
+            if (source_no, entry.id) in chosen or (include_models and entry.kind == "model"):
+                ordered.append(entry)
+    # Summaries carry the evidence; a title-only entry scores low by nature, so it does not set relevance.
+    scored = [hit.score for hit in hits if hit.entry.summary] or [hit.score for hit in hits]
+    return Context(entries=_unique(ordered), hits=hits, best_score=max(scored, default=-1.0))
+
+
+def _unique(entries: list[Entry]) -> list[Entry]:
+    seen: set[str] = set()
+    unique = []
+    for entry in entries:
+        if entry.id not in seen:
+            seen.add(entry.id)
+            unique.append(entry)
+    return unique
+
+
+def sources_block(entries: list[Entry]) -> str:
+    """The sources as the LLM sees them: marker, kind, title, summary; no links."""
+    blocks = []
+    for entry in entries:
+        summary = mask_links(" ".join(entry.summary.split()))
+        if len(summary) > _SUMMARY_CHARS:
+            summary = summary[:_SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
+        kind = "recommended model" if entry.kind == "model" else "paper"
+        title = mask_links(entry.title)
+        blocks.append(f"{marker(entry.id)} ({kind}) {title}\nSummary: {summary or '(no summary supplied)'}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,51 @@
+"""Every answer is audited before it is final; a bad link or marker is repaired by dropping its line,
+and the repair is reported, never hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag_answer.audit import AuditReport, audit
+from rag_answer.embedder import Embedder
+from rag_answer.entries import Entry
+
+
+@dataclass
+class Verification:
+    text: str  # the text after repair
+    report: AuditReport  # the audit of that text
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return self.report.clean()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"clean": self.clean, "repairs": self.repairs, "report": self.report.to_dict()}
+
+
+def verify_answer(
+    text: str,
+    entries: list[Entry],
+    embedder: Embedder | None,
+    *,
+    protected: Callable[[str], bool] = lambda line: line.startswith("### "),
+) -> Verification:
+    """Audit text; drop every line holding a rejected link or an invalid marker, then audit again."""
+    report = audit(text, entries, embedder=embedder, claims=embedder is not None)
+    bad = {finding.line: f"link {finding.url!r}: {finding.reason}" for finding in report.rejected_links}
+    bad |= {finding.line: f"marker [@{finding.id}]: {finding.reason}" for finding in report.invalid_markers}
+    if not bad:
+        return Verification(text, report)
+    lines = text.split("\n")
+    repairs = []
+    for number in sorted(bad, reverse=True):
+        if 1 <= number <= len(lines) and not protected(lines[number - 1]):
+            repairs.append(f"dropped line {number} ({bad[number]}): {lines[number - 1][:120]}")
+            del lines[number - 1]
+    repaired = "\n".join(lines)
+    return Verification(
+        repaired, audit(repaired, entries, embedder=embedder, claims=embedder is not None), repairs[::-1]
+    )
