@@ -235,6 +235,7 @@ def check_claims(
 ) -> list[ClaimVerdict]:
     """A verdict for every cited sentence and every uncited claim about a source, in order."""
     limits = thresholds or Thresholds()
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates would break the tokenizer
     by_id = {entry.id: entry for entry in entries}
     sentences = [s for s in split_sentences(text) if not is_refusal(s.text)]
     if not sentences:

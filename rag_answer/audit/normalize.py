@@ -194,17 +194,26 @@ def resource_key(url: str) -> tuple[str, str | None]:
 
 
 def _clean(url: str) -> str:
-    # Browsers strip leading/trailing C0 controls and spaces and drop tabs and newlines anywhere.
-    text = url.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15"
-                     "\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")  # fmt: skip
-    text = text.replace("\t", "").replace("\n", "").replace("\r", "")
-    return text.strip("<>") if text.startswith("<") and text.endswith(">") else text
+    """Trim ASCII whitespace and one pair of <>; whitespace or control characters inside are refused.
+
+    Browsers also drop tabs and newlines inside a URL and leading C0 controls; the auditor is stricter
+    and rejects such links, naming a hidden non-web scheme when dropping them would reveal one.
+    """
+    text = url.strip(" \t\n\r\x0c")
+    text = text[1:-1].strip(" \t\n\r\x0c") if text.startswith("<") and text.endswith(">") else text
+    if any(ch in text for ch in "\t\n\r"):
+        squeezed = re.sub(r"[\x00-\x20]", "", text)
+        scheme = _SCHEME.match(squeezed)
+        if scheme and scheme.group("scheme").lower() not in WEB_SCHEMES and not _DOMAINISH.match(squeezed):
+            raise _Reject("scheme", f"'{scheme.group('scheme').lower()}:' hidden by whitespace")
+        raise _Reject("malformed", "whitespace inside URL")
+    return text
 
 
 def _split_scheme(text: str) -> tuple[str, str]:
     if "\\" in text:
         raise _Reject("malformed", "backslash in URL")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp") for ch in text):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp") for ch in text):
         raise _Reject("malformed", "space or control character in URL")
     if text.startswith("//"):
         return "https", text
@@ -266,7 +275,7 @@ def _path_and_query(tail: str) -> tuple[str, str]:
 
 
 def _normalize_escapes(text: str) -> str:
-    text = "".join(ch if ch.isascii() else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in text)
+    text = "".join(ch if ch.isascii() else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "replace")) for ch in text)
 
     def fix(match: re.Match[str]) -> str:
         char = chr(int(match.group(1), 16))

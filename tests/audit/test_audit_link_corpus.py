@@ -42,23 +42,57 @@ def _generated_accepted() -> list[str]:
         cases.append(f"{scheme}{host}/{repo.lower()}{suffix}")
     for arxiv_id in ARXIV_IDS:
         for scheme, host, form, version in itertools.product(
-            ["https://", "http://", ""], ["arxiv.org", "www.arxiv.org", "export.arxiv.org"],
-            ["abs/{id}", "pdf/{id}", "pdf/{id}.pdf", "abs/{id}/", "html/{id}"], ["", "v1", "v2"],
-        ):  # fmt: skip
+            ["https://", "http://", ""],
+            ["arxiv.org", "www.arxiv.org", "export.arxiv.org"],
+            ["abs/{id}", "pdf/{id}", "pdf/{id}.pdf", "abs/{id}/", "html/{id}"],
+            ["", "v1", "v2"],
+        ):
             path = form.format(id=arxiv_id + version) if ".pdf" not in form else f"pdf/{arxiv_id}{version}.pdf"
             cases.append(f"{scheme}{host}/{path}")
-        cases += [f"arXiv:{arxiv_id}", f"arXiv:{arxiv_id}v1", f"arxiv: {arxiv_id}", arxiv_id, f"{arxiv_id}v1",
-                  f"10.48550/arXiv.{arxiv_id}", f"https://doi.org/10.48550/arXiv.{arxiv_id}"]  # fmt: skip
+        cases += [
+            f"arXiv:{arxiv_id}",
+            f"arXiv:{arxiv_id}v1",
+            f"arxiv: {arxiv_id}",
+            arxiv_id,
+            f"{arxiv_id}v1",
+            f"10.48550/arXiv.{arxiv_id}",
+            f"https://doi.org/10.48550/arXiv.{arxiv_id}",
+        ]
     return cases
 
 
 LOOKALIKE_HOSTS = [
-    "github.com.evil.io", "github.co", "githb.com", "gihtub.com", "githubb.com", "github-com.io", "evilgithub.com",
-    "github.evil.io", "gist.github.com", "raw.githubusercontent.com", "github.io", "gitlab.com", "githu.com",
-    "github.corn", "glthub.com", "github.org", "gіthub.com", "ɡithub.com", "githuƄ.com", "github.cοm",
-    "xn--gthub-n4a.com", "github.com.", "github.com:8080", "github.com:22", "user@github.com",
-    "github.com@evil.io", "github.com:443@evil.io", "140.82.112.3", "[2001:db8::1]", "github%2ecom",
-]  # fmt: skip
+    "github.com.evil.io",
+    "github.co",
+    "githb.com",
+    "gihtub.com",
+    "githubb.com",
+    "github-com.io",
+    "evilgithub.com",
+    "github.evil.io",
+    "gist.github.com",
+    "raw.githubusercontent.com",
+    "github.io",
+    "gitlab.com",
+    "githu.com",
+    "github.corn",
+    "glthub.com",
+    "github.org",
+    "gіthub.com",
+    "ɡithub.com",
+    "githuƄ.com",
+    "github.cοm",
+    "xn--gthub-n4a.com",
+    "github.com.",
+    "github.com:8080",
+    "github.com:22",
+    "user@github.com",
+    "github.com@evil.io",
+    "github.com:443@evil.io",
+    "140.82.112.3",
+    "[2001:db8::1]",
+    "github%2ecom",
+]
 
 
 def _generated_rejected() -> list[str]:
@@ -70,20 +104,35 @@ def _generated_rejected() -> list[str]:
                 continue  # the same host (a fully qualified name): accepted by rule
             cases.append(f"https://{host}/{repo}")
         cases += [
-            f"https://github.com/{owner}", f"https://github.com/{owner}/", f"https://github.com/{owner}/{name}-evil",
-            f"https://github.com/{owner}/{name}x", f"https://github.com/{owner}/{name[:-1]}",
-            f"https://github.com/{owner}x/{name}", f"https://github.com/x{owner}/{name}",
-            f"https://github.com/{name}/{owner}", f"https://github.com/{owner}/{name}/../other",
-            f"https://github.com/{owner}/{name}/tree/../../../evil/{name}", f"https://github.com/evil/{name}",
-            f"javascript:location='https://github.com/{repo}'", f"data:text/html,<a href=https://github.com/{repo}>",
-            f"file:///github.com/{repo}", f"ftp://github.com/{repo}", f"https://github.com\\@evil.io/{repo}",
-            f"https:github.com/{repo}", f"https://github.com/{owner}/{name}.git.evil",
+            f"https://github.com/{owner}",
+            f"https://github.com/{owner}/",
+            f"https://github.com/{owner}/{name}-evil",
+            f"https://github.com/{owner}/{name}x",
+            f"https://github.com/{owner}/{name[:-1]}",
+            f"https://github.com/{owner}x/{name}",
+            f"https://github.com/x{owner}/{name}",
+            f"https://github.com/{name}/{owner}",
+            f"https://github.com/{owner}/{name}/../other",
+            f"https://github.com/{owner}/{name}/tree/../../../evil/{name}",
+            f"https://github.com/evil/{name}",
+            f"javascript:location='https://github.com/{repo}'",
+            f"data:text/html,<a href=https://github.com/{repo}>",
+            f"file:///github.com/{repo}",
+            f"ftp://github.com/{repo}",
+            f"https://github.com\\@evil.io/{repo}",
+            f"https:github.com/{repo}",
+            f"https://github.com/{owner}/{name}.git.evil",
             f"https://github.com/{owner}/{name}%2F..%2F..%2Fevil",
-        ]  # fmt: skip
+        ]
     for arxiv_id in ARXIV_IDS:
         yymm, number = arxiv_id.split(".")
-        neighbours = [f"{yymm}.{int(number) + 1:05d}", f"{yymm}.{int(number) - 1:05d}", f"{yymm}.{number}1",
-                      f"{yymm}.{number[:-1]}", f"{int(yymm) + 1}.{number}"]  # fmt: skip
+        neighbours = [
+            f"{yymm}.{int(number) + 1:05d}",
+            f"{yymm}.{int(number) - 1:05d}",
+            f"{yymm}.{number}1",
+            f"{yymm}.{number[:-1]}",
+            f"{int(yymm) + 1}.{number}",
+        ]
         for other in neighbours:
             cases += [f"https://arxiv.org/abs/{other}", f"arXiv:{other}", other, f"https://arxiv.org/pdf/{other}v1.pdf"]
         for host in ["arxiv.org.evil.io", "arxlv.org", "arxiv.com", "аrxiv.org", "arxiv.org:8080", "me@arxiv.org"]:
@@ -135,9 +184,12 @@ def test_accepted_links_name_their_entry() -> None:
 
 
 def _written_forms(url: str, *, bare: bool = True) -> list[str]:
-    forms = [f"See [the code]({url}) for details.", f'See <a href="{url}">the code</a>.',
-             f"See [the code][ref].\n\n[ref]: {url}\n", f'See ![figure]({url} "Figure").',
-             ]  # fmt: skip
+    forms = [
+        f"See [the code]({url}) for details.",
+        f'See <a href="{url}">the code</a>.',
+        f"See [the code][ref].\n\n[ref]: {url}\n",
+        f'See ![figure]({url} "Figure").',
+    ]
     if "://" in url or url.startswith(("javascript:", "data:", "mailto:")):
         forms.append(f"See <{url}> for details.")
     if bare:
@@ -184,16 +236,29 @@ def test_example_supplied_links_in_all_forms(example) -> None:
     forms = []
     for link in example.links:
         forms += _written_forms(link)
-    forms += ["arXiv:2502.02500", "2502.02500v1", "arXiv 2303.15380", "github.com/yifeiyin04/Hi4D",
-              "www.github.com/Kameronski/stable-diffusion-1.5.git", "doi:10.48550/arXiv.2502.17093"]  # fmt: skip
+    forms += [
+        "arXiv:2502.02500",
+        "2502.02500v1",
+        "arXiv 2303.15380",
+        "github.com/yifeiyin04/Hi4D",
+        "www.github.com/Kameronski/stable-diffusion-1.5.git",
+        "doi:10.48550/arXiv.2502.17093",
+    ]
     report = audit("\n\n".join(forms), example, claims=False)
     assert report.links and not report.rejected_links
     assert report.exit_code() == 0
     assert {finding.entry_id for finding in report.links} == {entry.id for entry in example.entries}
 
 
-@pytest.mark.parametrize("invented", ["https://github.com/CompVis/stable-diffusion", "arXiv:2112.10752",
-                                      "https://arxiv.org/abs/2112.10752", "2112.10752"])  # fmt: skip
+@pytest.mark.parametrize(
+    "invented",
+    [
+        "https://github.com/CompVis/stable-diffusion",
+        "arXiv:2112.10752",
+        "https://arxiv.org/abs/2112.10752",
+        "2112.10752",
+    ],
+)
 def test_invented_links_are_rejected(example, invented: str) -> None:
     text = f"Stable Diffusion [@txt2img-stablediffusionv1] is described in {invented}."
     report = audit(text, example, claims=False)
@@ -209,19 +274,41 @@ def test_extraction_kinds() -> None:
     )
     kinds = {link.url: link.kind for link in extract_links(text)}
     assert kinds == {
-        "https://x.io/1": "markdown_inline", "https://x.io/2": "markdown_reference", "https://x.io/3": "autolink",
-        "https://x.io/4": "image", "https://x.io/5": "html_attribute", "https://x.io/6": "bare_url",
-        "www.x.io/7": "bare_domain", "x.io/8": "bare_domain", "mailto:me@x.io": "email",
-        "arXiv:2401.00001": "arxiv_id", "10.1000/xyz": "doi", "2401.00002v2": "arxiv_id",
-        "https://x.io/9": "bare_url", "https://x.io/10": "reference_definition", "https://x.io/11": "html_attribute",
-    }  # fmt: skip
+        "https://x.io/1": "markdown_inline",
+        "https://x.io/2": "markdown_reference",
+        "https://x.io/3": "autolink",
+        "https://x.io/4": "image",
+        "https://x.io/5": "html_attribute",
+        "https://x.io/6": "bare_url",
+        "www.x.io/7": "bare_domain",
+        "x.io/8": "bare_domain",
+        "mailto:me@x.io": "email",
+        "arXiv:2401.00001": "arxiv_id",
+        "10.1000/xyz": "doi",
+        "2401.00002v2": "arxiv_id",
+        "https://x.io/9": "bare_url",
+        "https://x.io/10": "reference_definition",
+        "https://x.io/11": "html_attribute",
+    }
 
 
 @pytest.mark.parametrize(
     "text",
-    ["version 1.5 of the model", "an F1 of 0.85", "v2.1.0", "in 2023, 11K frames", "1234.5678", "2013.99999",
-     "see model.py and config.md", "e.g. this, i.e. that", "Fig. 2", "DINOv2-Large", "3.14159", "1.2.3.4.5"],
-)  # fmt: skip
+    [
+        "version 1.5 of the model",
+        "an F1 of 0.85",
+        "v2.1.0",
+        "in 2023, 11K frames",
+        "1234.5678",
+        "2013.99999",
+        "see model.py and config.md",
+        "e.g. this, i.e. that",
+        "Fig. 2",
+        "DINOv2-Large",
+        "3.14159",
+        "1.2.3.4.5",
+    ],
+)
 def test_no_false_links_in_numbers_and_files(text: str) -> None:
     assert extract_links(text) == []
 
