@@ -36,6 +36,7 @@ class Row:
     steps: int
     size: str
     seconds_per_image: float  # median over the timed runs, whole pipeline call (text encoder + UNet loop + VAE)
+    min_seconds: float  # fastest timed run: the least disturbed by other processes on a shared machine
     its_per_second: float  # denoising loop only: steps per second between the first and last step callbacks
     runs: int
     warmup_seconds: float  # first call (includes torch.compile when used)
@@ -89,6 +90,7 @@ def measure(pipe: Any, variant: str, device: str, steps: int, size: int, runs: i
         steps=steps,
         size=f"{size}x{size}",
         seconds_per_image=round(statistics.median(t for t, _ in timings), 4),
+        min_seconds=round(min(t for t, _ in timings), 4),
         its_per_second=round(statistics.median(i for _, i in timings), 2),
         runs=runs,
         warmup_seconds=round(warmup, 2),
@@ -172,6 +174,7 @@ def run_tiny_cpu(args: argparse.Namespace) -> list[Row]:
             steps=steps,
             size=f"{size}x{size}",
             seconds_per_image=round(statistics.median(t for t, _ in timings[steps]), 4),
+            min_seconds=round(min(t for t, _ in timings[steps]), 4),
             its_per_second=round(statistics.median(i for _, i in timings[steps]), 2),
             runs=args.runs,
             warmup_seconds=round(warmups[steps], 2),
@@ -182,13 +185,16 @@ def run_tiny_cpu(args: argparse.Namespace) -> list[Row]:
 
 def print_table(rows: list[Row], header: str) -> None:
     print(header)
-    print("| variant | steps | size | s/image (median) | denoise it/s | runs | first call s |")
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
-    base = rows[0].seconds_per_image if rows else 1.0
+    print(
+        "| variant | steps | size | s/image median (vs row 1) | s/image min (vs row 1) | denoise it/s | runs "
+        "| first call s |"
+    )
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    base, base_min = (rows[0].seconds_per_image, rows[0].min_seconds) if rows else (1.0, 1.0)
     for row in rows:
-        ratio = row.seconds_per_image / base if base else float("nan")
         print(
-            f"| {row.variant} | {row.steps} | {row.size} | {row.seconds_per_image:.4f} ({ratio:.2f}x first row) "
+            f"| {row.variant} | {row.steps} | {row.size} | {row.seconds_per_image:.4f} "
+            f"({row.seconds_per_image / base:.2f}x) | {row.min_seconds:.4f} ({row.min_seconds / base_min:.2f}x) "
             f"| {row.its_per_second:.1f} | {row.runs} | {row.warmup_seconds:.2f} |"
         )
 
