@@ -79,7 +79,7 @@ class Sentence:
 _ABBREVIATIONS = {"e.g", "i.e", "et al", "fig", "figs", "vs", "etc", "approx", "cf", "eq", "no", "dr", "mr", "ms",
                   "sec", "tab", "ref", "refs", "resp", "incl", "al", "ca", "st", "jr", "inc", "ltd", "vol", "pp"}
 # fmt: on
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?:\s+|$)")
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?:[ \t]*(?:\[@[^\]\n]*\])+)?(?:\s+|$)")  # markers after "." stay
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(%|[kKmM]\b|[bB]\b)?(?![\w]|\.\d)")
 _NAME = re.compile(
     r"(?<![\w-])(?=[\w-]*[A-Za-z])(?:[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z][\w-]*)"
@@ -311,7 +311,8 @@ def _judge_cited(
     similarity = top.similarity or 0.0
     missing = _missing_facts(text, "\n".join(entry_text(by_id[c.entry_id]) for c in known))
     numbers, names = claim_facts(text)
-    facts = len(numbers) + len(names)
+    titles = " ".join(by_id[c.entry_id].title for c in known).lower()
+    facts = len(numbers) + sum(1 for name in names if name.lower() not in titles)  # a title names, it proves nothing
     if missing:
         verdict, reason = "unsupported", "not in the cited entries: " + ", ".join(missing)
     elif numbers and similarity >= limits.numbers:
