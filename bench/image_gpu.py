@@ -213,12 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile-mode", default="max-autotune-no-cudagraphs", help="torch.compile mode")
     parser.add_argument("--tiny-cpu", action="store_true", help="time the tiny random pipeline on the CPU instead")
     parser.add_argument("--tiny-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, help="torch CPU threads for --tiny-cpu (default: torch's)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args(argv)
 
     import torch
 
     if args.tiny_cpu:
+        if args.threads:
+            torch.set_num_threads(args.threads)
         rows = run_tiny_cpu(args)
         header = f"tiny random SD pipeline, CPU, {torch.get_num_threads()} threads, torch {torch.__version__}"
     else:

@@ -276,8 +276,10 @@ def download_hub_model(source: ModelSource, *, verbose: bool = False) -> ModelSo
         with _network(True), quiet_libraries(verbose):
             folder = diffusers.DiffusionPipeline.download(source.given)
     except Exception as exc:
+        cause = exc.__cause__ or exc.__context__
+        reason = _first_line(cause) if cause is not None else _first_line(exc)
         raise ModelError(
-            f"could not download {source.given!r}: {_first_line(exc)}", hint="check the hub id and the network"
+            f"could not download {source.given!r}: {reason[:200]}", hint="check the hub id and the network"
         ) from None
     path = Path(folder)
     check_folder(path)

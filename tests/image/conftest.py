@@ -43,8 +43,15 @@ def tiny(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_pipeline_cache():
+def _fresh_pipeline_cache_one_thread():
+    """Each test loads its own pipeline; one torch thread (the tiny model gains nothing from more, and on a busy
+    2-core machine spinning OpenMP workers make runs many times slower)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     yield
+    torch.set_num_threads(threads)
     from rag_answer.image import clear_cache
 
     clear_cache()

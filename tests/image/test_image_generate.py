@@ -46,6 +46,18 @@ def test_folder_and_single_file_load_the_same_model(tiny, prompt_file: Path, tmp
     assert from_file.record["model_config"] == str(tiny.config)
 
 
+def test_ckpt_checkpoint_loads_like_safetensors(tiny, prompt_file: Path, tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    ckpt = tmp_path / "tiny.ckpt"
+    torch.save({"state_dict": load_file(str(tiny.single_file))}, ckpt)  # the usual .ckpt wrapping
+    from_ckpt = _render(prompt_file, tmp_path / "ckpt.png", ckpt, config=tiny.config)
+    from_safetensors = _render(prompt_file, tmp_path / "st.png", tiny.single_file, config=tiny.config)
+    assert np.array_equal(_pixels(from_ckpt.image_path), _pixels(from_safetensors.image_path))
+    assert from_ckpt.record["model_sha256"] == hashlib.sha256(ckpt.read_bytes()).hexdigest()
+
+
 def test_png_metadata_and_sidecar_record_the_generation(tiny, prompt_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "sub" / "fox.png"
     result = _render(prompt_file, out, tiny.folder, seed=7, guidance=5.0, scheduler="ddim")
