@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks use rag-answer's restricted index."""
