@@ -44,7 +44,7 @@ def answer_grammar(cited: list[Entry], models: list[Entry], *, allow_refusal: bo
     return "\n".join(
         [
             "root ::= refusal | answer" if allow_refusal else "root ::= answer",
-            f"refusal ::= {_literal(REFUSAL_PHRASE)}",
+            f"refusal ::= {_literal(REFUSAL_PHRASE)}" if allow_refusal else "",
             "answer ::= "
             + " ".join(
                 [
