@@ -1,0 +1,227 @@
+"""Many prompt files, one report each: progress bar, per-file failure isolation, a summary table.
+
+A failing prompt (bad input, model error, a report that fails its own audit) is recorded and the batch goes
+on; every output file is written atomically, and only after the whole report has been rendered and audited.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag_answer.answer import answer_question
+from rag_answer.atomic import atomic_write_text
+from rag_answer.audit import audit
+from rag_answer.embedder import Embedder
+from rag_answer.errors import BadInputError, RagAnswerError
+from rag_answer.index_store.cache import cached_index
+from rag_answer.llm.engine import TextGenerator
+from rag_answer.report.build import Illustration, build_report, illustration_from
+from rag_answer.report.evidence import collect_evidence
+from rag_answer.report.html import render_html
+from rag_answer.report.markdown import render_markdown
+from rag_answer.settings import Settings
+from rag_answer.sources import load_source
+
+FORMATS = ("md", "html")
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [name for name in chosen if name not in FORMATS]
+    if not chosen or unknown:
+        raise BadInputError(f"unknown format {', '.join(unknown) or repr(value)}", hint="use md, html or md,html")
+    return chosen
+
+
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder becomes its files (not hidden, sorted). Missing paths stay, to fail one by one."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def output_names(files: list[Path]) -> list[str]:
+    """One output stem per input; repeated stems get -2, -3 ... in input order."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for path in files:
+        stem = path.stem or "report"
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    return names
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    model: str | None
+    device: str = "auto"
+    steps: int = 25
+
+
+@dataclass
+class Outcome:
+    path: Path
+    name: str
+    status: str  # "ok", "refused" or "failed"
+    seconds: float
+    links: int | None = None  # links the report's own audit checked
+    unsupported: int | None = None  # cited sentences of the answer judged unsupported
+    error: str | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+class ReportFailedError(RagAnswerError):
+    """A rendered report that does not pass its own audit: never written."""
+
+
+@dataclass
+class ReportRunner:
+    settings: Settings
+    embedder: Embedder
+    generator: TextGenerator
+    outdir: Path
+    formats: tuple[str, ...] = ("md", "html")
+    image: ImageRequest | None = None
+    check_claims: bool = True
+    illustrate: Callable[[object, ImageRequest, Path, int], Illustration] | None = None
+
+    def run_one(self, path: Path, name: str) -> Outcome:
+        started = time.perf_counter()
+        try:
+            written, links, unsupported, refused = self._report(path, name)
+        except RagAnswerError as exc:
+            return Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line())
+        except Exception as exc:  # a model or library failure must not stop the batch
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            return Outcome(path, name, "failed", time.perf_counter() - started, error=error)
+        status = "refused" if refused else "ok"
+        return Outcome(path, name, status, time.perf_counter() - started, links, unsupported, None, written)
+
+    def _report(self, path: Path, name: str) -> tuple[list[Path], int, int, bool]:
+        started = time.perf_counter()
+        source = load_source(path)
+        question = (source.question or "").strip()
+        if not question:
+            raise BadInputError("no question found", path=str(path), hint="a prompt file states the user's question")
+        index = cached_index(source, self.embedder, self.settings.cache_dir, progress=False)
+        index_s = time.perf_counter() - started
+        answer = answer_question(
+            question,
+            index,
+            self.embedder,
+            self.generator,
+            self.settings,
+            source_nos=[0],
+            check_claims=self.check_claims,
+        )
+        timings = {"index_s": index_s}
+        illustration = None
+        if self.image is not None:
+            image_started = time.perf_counter()
+            illustration = (self.illustrate or make_illustration)(
+                source, self.image, self.outdir / f"{name}.png", self.settings.seed
+            )
+            timings["image_s"] = time.perf_counter() - image_started
+        evidence = collect_evidence(
+            source,
+            answer,
+            model_name=self.generator.model_name,
+            model_sha256=self.generator.model_sha256,
+            embedder=self.embedder,
+            settings=self.settings,
+        )
+        report = build_report(name, source, question, answer, evidence, illustration=illustration, timings=timings)
+        markdown = render_markdown(report)
+        check = audit(markdown, source.entries, claims=False)
+        if not check.clean():
+            problems = [f"{link.url!r} ({link.code})" for link in check.rejected_links]
+            problems += [f"marker [@{marker.id}]" for marker in check.invalid_markers]
+            raise ReportFailedError("the report fails its own audit: " + ", ".join(problems[:3]), path=str(path))
+        rendered = {"md": markdown}
+        if "html" in self.formats:
+            rendered["html"] = render_html(report)
+        written = []
+        for extension in self.formats:
+            target = self.outdir / f"{name}.{extension}"
+            atomic_write_text(target, rendered[extension])
+            written.append(target)
+        unsupported = len(answer.verification.report.unsupported_claims) if answer.verification else 0
+        return written, len(check.links), unsupported, answer.refused
+
+
+def make_illustration(source: object, request: ImageRequest, png: Path, seed: int) -> Illustration:
+    """The image step, or a one-line note why it did not run. It never fails the report."""
+    from rag_answer.image import ImageOptions, Skipped, generate_illustration, resolve_device
+
+    try:
+        device = resolve_device(request.device)  # type: ignore[arg-type]
+        if isinstance(device, Skipped):
+            return illustration_from(Skipped(device.reason.replace("--device cpu", "--image-device cpu")))
+        if not request.model:
+            return Illustration(note="No illustration: no image model given (pass --image-model PATH).")
+        options = ImageOptions(model=request.model, device=request.device, steps=request.steps, seed=seed)  # type: ignore[arg-type]
+        return illustration_from(generate_illustration(source, options, png))  # type: ignore[arg-type]
+    except RagAnswerError as exc:
+        return Illustration(note=f"No illustration: the image step failed: {exc.one_line()}")
+    except Exception as exc:
+        return Illustration(note=f"No illustration: the image step failed: {type(exc).__name__}: {exc}")
+
+
+def run_batch(
+    files: list[Path], runner: ReportRunner, *, progress: bool, on_outcome: Callable[[Outcome], None] | None = None
+) -> list[Outcome]:
+    outcomes = []
+    names = output_names(files)
+    with tqdm(total=len(files), file=sys.stderr, disable=not progress, unit="report", desc="reports") as bar:
+        for path, name in zip(files, names, strict=True):
+            bar.set_postfix_str(path.name[:40])
+            outcome = runner.run_one(path, name)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            bar.update(1)
+    return outcomes
+
+
+def summary_table(outcomes: list[Outcome]) -> str:
+    header = ("file", "status", "links checked", "unsupported claims", "seconds")
+    rows = [
+        (
+            str(o.path),
+            o.status,
+            "-" if o.links is None else str(o.links),
+            "-" if o.unsupported is None else str(o.unsupported),
+            f"{o.seconds:.1f}",
+        )
+        for o in outcomes
+    ]
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(5)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = [
+            cell.rjust(w) if i >= 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    failed = [o for o in outcomes if o.failed]
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("ok", "refused", "failed")}
+    lines.append("")
+    lines.append(f"{len(outcomes)} reports: {counts['ok']} ok, {counts['refused']} refused, {counts['failed']} failed")
+    lines.extend(f"failed: {o.path}: {o.error}" for o in failed)
+    return "\n".join(lines)

@@ -1,0 +1,208 @@
+"""The report as Markdown: question, the three answer parts with a workflow diagram, sources, illustration note,
+citation audit appendix, evidence record, and last the timings (the only part that varies between runs).
+
+The report is a list of blocks; the HTML renderer draws the same blocks (the diagram as SVG, the image inline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rag_answer.answer.render import SOURCES_HEADING
+from rag_answer.audit import AuditReport, allowed_link_set, check_link
+from rag_answer.citations import MARKER_PATTERN
+from rag_answer.llm.grammar import WORKFLOW_HEADING
+from rag_answer.report.build import Report
+from rag_answer.report.diagram import mermaid
+from rag_answer.report.text import cell, md_code, md_text
+
+TIMINGS_HEADING = "## Timings"
+BlockKind = Literal["markdown", "diagram", "sources", "illustration"]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    markdown: str
+
+
+def render_markdown(report: Report) -> str:
+    return "\n\n".join(block.markdown.strip("\n") for block in blocks(report)) + "\n"
+
+
+def blocks(report: Report) -> list[Block]:
+    out = [Block("markdown", _header(report))]
+    out.extend(_answer_blocks(report))
+    if report.illustration is not None:
+        out.append(Block("illustration", _illustration(report)))
+    out.append(Block("markdown", _audit_appendix(report)))
+    out.append(Block("markdown", _evidence_appendix(report)))
+    out.append(Block("markdown", _timings(report)))
+    return out
+
+
+def _header(report: Report) -> str:
+    evidence = report.evidence
+    return "\n".join(
+        [
+            "# Grounded report",
+            "",
+            f"**Question:** {md_text(report.question)}",
+            "",
+            f"Answered from the {len(report.source.entries)} entries supplied in {md_code(evidence.source_file)} only, "
+            f"by {md_code(evidence.model_name)} (rag-answer {md_code(evidence.versions['rag-answer'])}). "
+            "Every link below is a supplied one; see the citation audit and the evidence record at the end.",
+        ]
+    )
+
+
+def _answer_blocks(report: Report) -> list[Block]:
+    if report.refused:
+        reason = report.answer.refusal_reason or "the sources do not cover the question"
+        return [Block("markdown", f"## Answer\n\n{report.answer.text.strip()}\n\n_Why:_ {md_text(reason)}")]
+    text = report.answer_markdown
+    before, _, sources = text.partition(SOURCES_HEADING)
+    head, workflow_found, rest = before.partition(WORKFLOW_HEADING)
+    result: list[Block] = []
+    if workflow_found:
+        workflow, heading, after = rest.partition("\n### ")
+        result.append(Block("markdown", "## Answer\n\n" + head + WORKFLOW_HEADING + workflow))
+        result.append(Block("diagram", _diagram(report)))
+        if heading:
+            result.append(Block("markdown", "### " + after))
+    else:
+        result.append(Block("markdown", "## Answer\n\n" + before))
+    if sources:
+        result.append(Block("sources", SOURCES_HEADING + sources))
+    return result
+
+
+def _diagram(report: Report) -> str:
+    if not report.flows:
+        return "_No workflow line could be drawn._"
+    return f"```mermaid\n{mermaid(report.flows)}\n```"
+
+
+def _illustration(report: Report) -> str:
+    illustration = report.illustration
+    assert illustration is not None
+    lines = ["## Illustration", "", md_text(illustration.note)]
+    if illustration.png is not None:
+        record = illustration.record
+        lines += [
+            "",
+            f"- File: {md_code(illustration.file_name or '')}",
+            f"- Prompt: {md_code(illustration.prompt or '')}",
+            "- Made with: " + ", ".join(f"{key} {md_code(str(value))}" for key, value in record.items()),
+        ]
+    return "\n".join(lines)
+
+
+def _audit_appendix(report: Report) -> str:
+    verification = report.answer.verification
+    lines = ["## Appendix A. Citation audit", ""]
+    if verification is None:
+        lines.append("Nothing to audit: the answer is a refusal, with no link and no citation.")
+        return "\n".join(lines)
+    audit: AuditReport = verification.report
+    allowed = allowed_link_set(report.source.entries)
+
+    def supplied(url: str) -> bool:
+        return check_link(url, allowed).accepted
+
+    summary = audit.summary
+    status = "clean" if verification.clean else "problems found"
+    lines += [
+        f"Audit of the answer above: **{status}**. Links: {summary.links} "
+        f"({summary.links_accepted} supplied, {summary.links_rejected} rejected). Citation markers: {summary.markers} "
+        f"({summary.markers_invalid} invalid). Cited sentences: {summary.supported} supported, {summary.weak} weak, "
+        f"{summary.unsupported} unsupported; uncited claims: {summary.uncited}.",
+        "",
+        "### Links",
+        "",
+    ]
+    if audit.links:
+        lines += ["| # | Link | Verdict | Entry | Reason |", "|---:|---|---|---|---|"]
+        for number, link in enumerate(audit.links, start=1):
+            verdict = "supplied" if link.accepted else f"**rejected** ({link.code})"
+            shown = md_code(link.url, keep=lambda _url, ok=link.accepted: ok)
+            entry = md_code(link.entry_id or "")
+            lines.append(f"| {number} | {shown} | {verdict} | {entry} | {cell(md_text(link.reason))} |")
+    else:
+        lines.append("No links.")
+    lines += ["", "### Cited sentences", ""]
+    if not audit.claims_checked:
+        lines.append("Claims were not checked.")
+    elif audit.claims:
+        lines += ["| # | Verdict | Similarity | Cites | Sentence |", "|---:|---|---:|---|---|"]
+        for number, claim in enumerate(audit.claims, start=1):
+            cites = ", ".join(citation.entry_id for citation in claim.citations)
+            similarity = "" if claim.similarity is None else f"{claim.similarity:.2f}"
+            sentence = md_code(MARKER_PATTERN.sub(r"@\1", claim.text), keep=supplied)
+            lines.append(f"| {number} | {claim.verdict} | {similarity} | {md_code(cites)} | {sentence} |")
+    else:
+        lines.append("No claim sentences.")
+    lines += ["", "### Repairs", ""]
+    if verification.repairs:
+        lines.append("Lines dropped before the answer was final (links defanged, markers broken):")
+        lines += [f"- {md_code(repair)}" for repair in verification.repairs]
+    else:
+        lines.append("None: the answer passed the audit as generated.")
+    return "\n".join(lines)
+
+
+def _evidence_appendix(report: Report) -> str:
+    evidence = report.evidence
+    lines = [
+        "## Appendix B. Evidence record",
+        "",
+        "### Supplied entries",
+        "",
+        "| Entry | Kind | Content SHA-256 | Shown to the LLM | Retrieval score | Cited |",
+        "|---|---|---|---|---:|---|",
+    ]
+    for entry in evidence.entries:
+        score = "" if entry.score is None else f"{entry.score:.3f}"
+        shown, cited = "yes" if entry.in_context else "no", "yes" if entry.cited else "no"
+        lines.append(
+            f"| {md_code(entry.id)} | {entry.kind} | {md_code(entry.content_sha256)} | {shown} | {score} | {cited} |"
+        )
+    lines += ["", "### Models, prompts and versions", "", "| Item | Value |", "|---|---|"]
+    rows = [
+        ("Source file", md_code(evidence.source_file)),
+        ("Source file SHA-256", md_code(evidence.source_sha256)),
+        ("LLM", md_code(evidence.model_name)),
+        ("LLM file SHA-256", md_code(evidence.model_sha256)),
+        ("Embedder", md_code(evidence.embedder_name)),
+        ("Embedder weights SHA-256", md_code(evidence.embedder_sha256)),
+    ]
+    rows += [
+        (f"Prompt template {md_code(name)} SHA-256", md_code(digest)) for name, digest in evidence.templates.items()
+    ]
+    rows += [(f"Version of {md_code(name)}", md_code(version)) for name, version in evidence.versions.items()]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += ["", "### Sampling", "", "| Setting | Value |", "|---|---|"]
+    lines += [f"| {md_code(key)} | {md_code(str(value))} |" for key, value in evidence.sampling.items()]
+    return "\n".join(lines)
+
+
+def _timings(report: Report) -> str:
+    lines = [
+        TIMINGS_HEADING,
+        "",
+        "Wall-clock seconds and generation figures of this run (they vary between runs).",
+        "",
+        "| Step | Value |",
+        "|---|---:|",
+    ]
+    lines += [f"| {md_code(key)} | {value:.2f} |" for key, value in report.timings.items()]
+    for key, value in report.generation.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        lines.append(f"| {md_code(key)} | {md_code(shown)} |")
+    return "\n".join(lines)
+
+
+def strip_timings(markdown: str) -> str:
+    """The report without its timings block: what must be byte-identical for the same inputs and seed."""
+    return markdown.split("\n" + TIMINGS_HEADING + "\n", 1)[0]

@@ -1,0 +1,57 @@
+"""Making text from the sources safe to place in a report: links defanged, markers broken, Markdown escaped.
+
+Everything in a report is audited, so text that is not the audited answer itself (the question, repair notes,
+image prompts, diagram labels) must not hold a live link, an arXiv id or a citation marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag_answer.audit.links import scan_text
+from rag_answer.audit.report import defang
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|@!#~&{}])")
+_MARKER_LIKE = re.compile(r"\[@")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def defang_links(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
+    """Every link the auditor would find (but those `keep` accepts), made unclickable: 'hxxps[:]//evil[.]io'."""
+    found = sorted({link.url.removeprefix("mailto:") for link in scan_text(text)}, key=len, reverse=True)
+    for url in (url for url in found if not keep(url)):
+        text = text.replace(url, defang(url))
+    return text
+
+
+def drop_links(text: str, replacement: str = "(link removed)") -> str:
+    found = sorted({link.url.removeprefix("mailto:") for link in scan_text(text)}, key=len, reverse=True)
+    for url in found:
+        text = text.replace(url, replacement)
+    return text
+
+
+def break_markers(text: str) -> str:
+    """'[@id]' written as '[ @id]' so it is no citation (for text inside code spans)."""
+    return _MARKER_LIKE.sub("[ @", text)
+
+
+def md_text(text: str) -> str:
+    """Outside text as one line of Markdown prose: links defanged, Markdown syntax (and '[@') escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", defang_links(one_line(text)))
+
+
+def md_code(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
+    """Text as an inline code span: links defanged (but those `keep` accepts: supplied ones), markers broken,
+    backticks and pipes replaced."""
+    safe = break_markers(defang_links(one_line(text), keep=keep)).replace("`", "'").replace("|", "¦")
+    return f"`{safe}`" if safe else "—"
+
+
+def cell(text: str) -> str:
+    """Markdown (already safe) made fit for one table cell."""
+    return re.sub(r"(?<!\\)\|", r"\\|", one_line(text)) or "—"
