@@ -1,0 +1,76 @@
+"""`rag-answer chat`: a REPL over a prompt file's entries or a named index, restricted to them for every turn.
+
+On a terminal it is an interactive line editor (see rag_answer/chat/terminal.py); when standard input is not a
+terminal it reads one question or slash command per line (see rag_answer/chat/piped.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag_answer.chat.commands import MULTILINE_HELP
+from rag_answer.chat.piped import run_piped
+from rag_answer.chat.session import ChatSession
+from rag_answer.chat.terminal import run_terminal
+from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args, show_progress
+from rag_answer.errors import BadInputError
+from rag_answer.index_store import load_index
+from rag_answer.index_store.cache import cached_index
+from rag_answer.llm import load_generator
+from rag_answer.sources import load_source
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="a conversation answered only from the supplied sources (REPL; scriptable when piped)",
+        description="Ask questions and follow-ups about a prompt file's entries or an index. Every answer is "
+        "audited. When standard input is not a terminal, each line is a question or a slash command.",
+    )
+    parser.add_argument("--prompt", type=Path, metavar="FILE", help="a prompt file: chat about its entries")
+    parser.add_argument("--index", dest="index_name", metavar="NAME", help="a named index")
+    parser.add_argument("--source", help="with --index: restrict to one source file of the index")
+    parser.add_argument("--json", action="store_true", help="read lines, print one JSON object per line")
+    add_settings_flags(parser, llm=True)
+    parser.set_defaults(handler=run)
+
+
+def open_session(args: argparse.Namespace) -> tuple[ChatSession, str]:
+    """The session, and a banner line saying what it is about."""
+    settings = settings_from_args(args)
+    embedder = embedder_for(settings)
+    if args.prompt:
+        if args.index_name or args.source:
+            raise BadInputError("give either --prompt FILE or --index NAME [--source S], not both")
+        source = load_source(args.prompt)
+        index = cached_index(source, embedder, settings.cache_dir, progress=show_progress(settings))
+        source_nos: list[int] | None = [0]
+        label = str(args.prompt)
+        about = f"file question: {source.question}" if source.question else ""
+    elif args.index_name:
+        index = load_index(settings.index_dir, args.index_name, embedder)
+        source_nos = [index.find_source(args.source)] if args.source else None
+        label = f"index {args.index_name}" + (f", source {args.source}" if args.source else "")
+        about = ""
+    else:
+        raise BadInputError("nothing to chat about", hint="use --prompt FILE, or --index NAME [--source S]")
+    if not settings.quiet and sys.stderr.isatty():
+        print(f"loading {settings.model} ...", file=sys.stderr, flush=True)
+    generator = load_generator(settings)
+    session = ChatSession(index, embedder, generator, settings, source_nos=source_nos, label=label)
+    banner = (
+        f"rag-answer chat: {label}, {len(session.entries())} supplied entries, model {generator.model_name}\n"
+        + (f"{about}\n" if about else "")
+        + f"/help for commands. {MULTILINE_HELP}. Ctrl-C stops an answer; Ctrl-D or /quit leaves."
+    )
+    return session, banner
+
+
+def run(args: argparse.Namespace) -> int:
+    session, banner = open_session(args)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
+    if interactive:
+        return run_terminal(session, session.settings.home / "chat_history", banner=banner)
+    return run_piped(session, sys.stdin, sys.stdout, sys.stderr, json_mode=args.json)
