@@ -11,9 +11,10 @@ citation are returned with verdict "uncited".
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -242,8 +243,8 @@ def check_claims(
         return []
     passages: list[tuple[str, str]] = [(entry.id, passage) for entry in entries for passage in entry_passages(entry)]
     claim_texts = [_claim_text(s.text) for s in sentences]
-    vectors = embedder.encode(claim_texts + [passage for _, passage in passages])
-    sentence_vectors, passage_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
+    sentence_vectors = embedder.encode(claim_texts)
+    passage_vectors = _passage_vectors(embedder, [passage for _, passage in passages], sentence_vectors.shape[1])
     scores = sentence_vectors @ passage_vectors.T if len(passages) else np.zeros((len(sentences), 0))
     owners = np.array([entry_id for entry_id, _ in passages], dtype=object)
     names = _entry_names(entries)
@@ -260,6 +261,26 @@ def check_claims(
             continue
         verdicts.append(_judge_cited(sentence.text, citations, row, owners, passages, by_id, limits, judge, line))
     return verdicts
+
+
+_PASSAGE_CACHE: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_PASSAGE_CACHE_LIMIT = 20_000
+
+
+def _passage_vectors(embedder: EmbedderLike, texts: list[str], dimension: int) -> np.ndarray:
+    """Passage vectors, cached per embedder: ask/chat audit many answers against the same entries."""
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32)
+    try:
+        cache = _PASSAGE_CACHE.setdefault(embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced: no cache
+        return embedder.encode(texts)
+    missing = list(dict.fromkeys(text for text in texts if text not in cache))
+    if missing:
+        if len(cache) + len(missing) > _PASSAGE_CACHE_LIMIT:
+            cache.clear()
+        cache.update(zip(missing, embedder.encode(missing), strict=True))
+    return np.stack([cache[text] for text in texts])
 
 
 def _claim_text(sentence: str) -> str:

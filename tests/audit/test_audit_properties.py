@@ -127,7 +127,7 @@ paths = st.one_of(
 urls = st.builds(lambda s, u, h, p: f"{s}{u}{h}/{p}", schemes, userinfo, hosts, paths)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(urls)
 def test_accepted_only_when_oracle_agrees(url: str) -> None:
     verdict = check_link(url, ALLOWED)
@@ -135,7 +135,7 @@ def test_accepted_only_when_oracle_agrees(url: str) -> None:
         assert oracle_same_resource(url), (url, verdict)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(urls)
 def test_oracle_resources_are_accepted(url: str) -> None:
     """The converse on the generated space: same resource by the oracle means accepted (no needless rejects)."""
@@ -153,7 +153,7 @@ def _mutate(url: str, position: int, char: str, mode: str) -> str:
     return url[:position] + url[position + 1 :]
 
 
-@settings(max_examples=4000, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(
     st.sampled_from(SUPPLIED), st.integers(0, 200), st.characters(), st.sampled_from(["insert", "replace", "delete"])
 )
@@ -232,7 +232,7 @@ class HashEmbedder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markdownish, st.sampled_from(["", " [@hi4d-4d-instance]", " [@nope]", ". 20 pairs [@hi4d-4d-instance]."]))
 def test_audit_with_claims_never_crashes(text: str, suffix: str) -> None:
     report = audit(text + suffix, ENTRIES, embedder=HashEmbedder(), judge=lambda sentence, passage: None)
@@ -241,7 +241,7 @@ def test_audit_with_claims_never_crashes(text: str, suffix: str) -> None:
     assert summary.citation_precision is None or 0 <= summary.citation_precision <= 1
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markdownish)
 def test_audit_with_real_embedder_never_crashes(embedder, text: str) -> None:
     report = audit(text + " Hi4D has 20 subject pairs [@hi4d-4d-instance].", ENTRIES, embedder=embedder)
