@@ -57,7 +57,14 @@ def _parser() -> MarkdownIt:
 
     def text(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
         escaped = default_text(tokens, idx, options, env) if default_text else html.escape(tokens[idx].content)
-        return MARKER_PATTERN.sub(lambda m: f'<a class="cite" href="#source-{m.group(1)}">{m.group(0)}</a>', escaped)
+        known = env.get("cited", set())
+
+        def cite(match: re.Match[str]) -> str:
+            if match.group(1) not in known:
+                return match.group(0)
+            return f'<a class="cite" href="#source-{match.group(1)}">{match.group(0)}</a>'
+
+        return MARKER_PATTERN.sub(cite, escaped)
 
     def link_open(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
         tokens[idx].attrSet("rel", "noopener noreferrer")
@@ -75,22 +82,25 @@ _SOURCE_ITEM = re.compile(r'<li><a class="cite" href="#source-([a-z0-9-]+)">')
 
 def render_html(report: Report) -> str:
     parser = _parser()
+    cited = set(report.answer.citations)
+
+    def render(markdown: str) -> str:
+        return parser.render(markdown, {"cited": cited})
+
     body: list[str] = []
     for block in blocks(report):
         if block.kind == "diagram":
-            body.append(_diagram(report, parser.render(block.markdown) if not report.flows else ""))
+            body.append(_diagram(report, render(block.markdown) if not report.flows else ""))
         elif block.kind == "illustration":
-            body.append(_illustration(report, parser.render(block.markdown)))
+            body.append(_illustration(report, render(block.markdown)))
         elif block.kind == "sources":
             body.append(
-                _SOURCE_ITEM.sub(
-                    r'<li id="source-\1"><a class="cite" href="#source-\1">', parser.render(block.markdown)
-                )
+                _SOURCE_ITEM.sub(r'<li id="source-\1"><a class="cite" href="#source-\1">', render(block.markdown))
             )
         elif block.markdown.startswith("## Timings"):
-            body.append(f'<section class="timings">{parser.render(block.markdown)}</section>')
+            body.append(f'<section class="timings">{render(block.markdown)}</section>')
         else:
-            body.append(parser.render(block.markdown))
+            body.append(render(block.markdown))
     title = html.escape("Grounded report: " + " ".join(report.question.split())[:120])
     return (
         "<!DOCTYPE html>\n"
