@@ -10,8 +10,8 @@ from pathlib import Path
 
 from rag_answer.answer.render import links_line
 from rag_answer.atomic import atomic_write_text
+from rag_answer.chat.output import footer
 from rag_answer.chat.session import ChatSession, Exchange
-from rag_answer.commands.ask import audit_footer
 from rag_answer.errors import BadInputError
 
 MULTILINE_HELP = "Esc then Enter (or a line ending in a backslash) starts a new line; Enter sends"
@@ -178,7 +178,7 @@ def _exchange_markdown(exchange: Exchange) -> list[str]:
         return [text.rstrip("\n"), "", f"_Stopped by the user before the answer was complete.{status}_"]
     result = exchange.result
     assert result is not None
-    lines = [_demote(result.text.rstrip("\n")), "", "**Audit**", "", "```", audit_footer(result), "```"]
+    lines = [_demote(result.text.rstrip("\n")), "", "**Audit**", "", "```", footer(result), "```"]
     if result.verification is not None:
         lines += ["", "<details><summary>Full audit</summary>", ""]
         lines += [_demote(result.verification.report.to_markdown().rstrip("\n"), levels=3), "", "</details>"]

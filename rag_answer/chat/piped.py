@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from rag_answer.chat.commands import is_command, run_command
+from rag_answer.chat.output import footer
 from rag_answer.chat.session import ChatSession
-from rag_answer.commands.ask import audit_footer
 from rag_answer.errors import RagAnswerError
 
 
@@ -72,7 +72,7 @@ def run_piped(session: ChatSession, stdin: TextIO, stdout: TextIO, stderr: TextI
             else:
                 stdout.write(result.text.rstrip("\n") + "\n\n")
                 stdout.flush()
-                print(audit_footer(result), file=stderr, flush=True)
+                print(footer(result), file=stderr, flush=True)
         except RagAnswerError as exc:
             status = 2
             print(f"rag-answer: error: {exc.one_line()}", file=stderr, flush=True)

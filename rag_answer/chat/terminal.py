@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rag_answer.chat.commands import ALIASES, COMMANDS, is_command, run_command
-from rag_answer.chat.output import after_answer
+from rag_answer.chat.output import LinkGate, after_answer
 from rag_answer.chat.session import ChatSession, GenerationStopped
 from rag_answer.errors import RagAnswerError
 
@@ -103,6 +103,8 @@ def answer_streaming(session: ChatSession, question: str, stream: TextIO) -> Non
             stream.write(text)
             stream.flush()
 
+    gate = LinkGate(session.entries(), write)
+
     def notice(text: str) -> None:
         print(text, file=stream, flush=True)
 
@@ -112,12 +114,14 @@ def answer_streaming(session: ChatSession, question: str, stream: TextIO) -> Non
 
     try:
         with session.stop_on_interrupt(on_first=first_interrupt):
-            exchange = session.ask(question, on_text=write, on_notice=notice)
+            exchange = session.ask(question, on_text=gate.feed, on_notice=notice)
     except GenerationStopped:  # a hard stop (second Ctrl-C) outside the token loop
+        gate.close()
         if shown and not shown[-1].endswith("\n"):
             stream.write("\n")
         notice("[stopped] the answer was interrupted; it is not kept in the conversation")
         return
+    gate.close()
     if shown and not "".join(shown).endswith("\n"):
         stream.write("\n")
     notice(after_answer(exchange))
