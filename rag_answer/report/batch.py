@@ -170,13 +170,15 @@ def make_illustration(source: object, request: ImageRequest, png: Path, seed: in
     from rag_answer.image import ImageOptions, Skipped, generate_illustration, resolve_device
 
     try:
-        device = resolve_device(request.device)  # type: ignore[arg-type]
-        if isinstance(device, Skipped):
-            return illustration_from(Skipped(device.reason.replace("--device cpu", "--image-device cpu")))
-        if not request.model:
-            return Illustration(note="No illustration: no image model given (pass --image-model PATH).")
-        options = ImageOptions(model=request.model, device=request.device, steps=request.steps, seed=seed)  # type: ignore[arg-type]
-        return illustration_from(generate_illustration(source, options, png))  # type: ignore[arg-type]
+        result = resolve_device(request.device)  # type: ignore[arg-type]
+        if not isinstance(result, Skipped):
+            if not request.model:
+                return Illustration(note="No illustration: no image model given (pass --image-model PATH).")
+            options = ImageOptions(model=request.model, device=request.device, steps=request.steps, seed=seed)  # type: ignore[arg-type]
+            result = generate_illustration(source, options, png)  # type: ignore[arg-type]
+        if isinstance(result, Skipped):  # the image command's flag is --device; here it is --image-device
+            return illustration_from(Skipped(result.reason.replace("--device cpu", "--image-device cpu")))
+        return illustration_from(result)
     except RagAnswerError as exc:
         return Illustration(note=f"No illustration: the image step failed: {exc.one_line()}")
     except Exception as exc:
