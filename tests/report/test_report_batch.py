@@ -163,3 +163,19 @@ def test_illustration_is_inlined_in_html_and_named_in_markdown(make_runner, exam
     page = (tmp_path / "out" / "r.html").read_text("utf-8")
     assert "## Illustration" in markdown and "`r.png`" in markdown and "evil[.]io" in markdown
     assert 'src="data:image/png;base64,' in page
+
+
+def test_every_test_prompt_gives_a_report_that_passes_its_own_audit(make_runner, tmp_path):
+    from rag_answer.audit import audit
+    from rag_answer.report import run_batch
+    from rag_answer.sources import load_source
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "prompts"
+    # the adversarial files and the odd formats (CRLF, blank lines and trailing tabs, Paper: None, raw LaTeX)
+    files = [f for f in expand_inputs([folder]) if f.name.startswith(("adv_", "005_", "012_", "014_", "019_"))]
+    assert len(files) == 7
+    outcomes = run_batch(files, make_runner(outdir=tmp_path / "out", formats=("md",)), progress=False)
+    assert [o.error for o in outcomes if o.failed] == []
+    for outcome in outcomes:
+        markdown = (tmp_path / "out" / f"{outcome.name}.md").read_text("utf-8")
+        assert audit(markdown, load_source(outcome.path).entries, claims=False).clean(), outcome.name
