@@ -6,6 +6,7 @@ on; every output file is written atomically, and only after the whole report has
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -160,9 +161,16 @@ class ReportRunner:
         for extension in self.formats:
             target = self.outdir / f"{name}.{extension}"
             atomic_write_text(target, rendered[extension])
+            target.chmod(0o666 & ~_umask())  # a report is for reading: not the temp file's 0600
             written.append(target)
         unsupported = len(answer.verification.report.unsupported_claims) if answer.verification else 0
         return written, len(check.links), unsupported, answer.refused
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def make_illustration(source: object, request: ImageRequest, png: Path, seed: int) -> Illustration:
