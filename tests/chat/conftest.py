@@ -1,0 +1,114 @@
+"""Helpers for the real-model chat tests: an assembled 0.5B preset in the test home, and a tmux driver."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_PRESET
+
+MAX_TOKENS = "32"  # enough for the first part of an answer; keeps each turn short on a busy machine
+
+
+@pytest.fixture(scope="session")
+def chat_home(session_home: Path) -> Path:
+    """The session's home with the 0.5B model assembled (not loaded) once, for the chat subprocesses."""
+    from rag_answer.llm import resolve_model
+
+    resolve_model(SMALL_PRESET, session_home / "models")
+    return session_home
+
+
+def chat_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RAG_ANSWER_HOME=str(home),
+        RAG_ANSWER_MODEL=SMALL_PRESET,
+        RAG_ANSWER_MAX_TOKENS=MAX_TOKENS,
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    env.pop("RAG_ANSWER_CONFIG", None)
+    return env
+
+
+class Tmux:
+    """One detached tmux session of fixed size on a private server socket."""
+
+    def __init__(self, socket: str, config: Path) -> None:
+        self.socket = socket
+        self.config = config
+        self.target = "chat"
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(self.config), *args], capture_output=True, text=True, timeout=30
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def start(self, command: list[str], env: dict[str, str], cwd: Path, *, width: int = 160, height: int = 50) -> None:
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items() if key.startswith("RAG_"))
+        line = f'cd {shlex.quote(str(cwd))} && env {exports} {shlex.join(command)}; echo "[exit $?]"; sleep 900'
+        self.tmux("new-session", "-d", "-s", self.target, "-x", str(width), "-y", str(height), line)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.target, *keys)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", self.target, "-l", text)
+
+    def screen(self) -> str:
+        """Everything the pane shows and has scrolled past, wrapped lines joined."""
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", self.target)
+
+    def input_line(self) -> str:
+        """The line being edited: the last one starting with the prompt (a completion menu may show below)."""
+        lines = [line.rstrip() for line in self.screen().split("\n") if line.startswith("chat>")]
+        return lines[-1] if lines else ""
+
+    def wait(self, check: Callable[[str], bool], timeout: float, what: str) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if check(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; the pane shows:\n{screen}")
+            time.sleep(0.5)
+
+    def wait_count(self, pattern: str, count: int, timeout: float) -> str:
+        return self.wait(lambda s: len(re.findall(pattern, s)) >= count, timeout, f"{count} x {pattern!r}")
+
+    def wait_prompt(self, timeout: float = 60) -> str:
+        return self.wait(lambda s: s.rstrip().split("\n")[-1].rstrip() == "chat>", timeout, "an empty prompt")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.socket).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path):
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed (scripts/install.sh installs it; or apt-get install -y tmux)")
+    config = tmp_path / "tmux.conf"
+    config.write_text("set -g history-limit 50000\nset -g escape-time 50\nset -g status off\n")
+    driver = Tmux(f"rag-chat-test-{os.getpid()}-{tmp_path.name}", config)
+    yield driver
+    driver.kill()
+
+
+def chat_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rag_answer", "chat", "--quiet", *args]
