@@ -91,10 +91,13 @@ def answer_question(
     history: list[Turn] | None = None,
     on_text: Callable[[str], None] | None = None,
     check_claims: bool = True,
+    retrieval_query: str | None = None,
 ) -> AnswerResult:
+    """retrieval_query: what to retrieve with instead of the question (a chat follow-up such as "and why?")."""
     started = time.perf_counter()
     emit = on_text or (lambda _text: None)
-    context = select_context(index, embedder, question, source_nos=source_nos, top_k=settings.top_k)
+    query = retrieval_query or question
+    context = select_context(index, embedder, query, source_nos=source_nos, top_k=settings.top_k)
     timings = {"retrieval_s": time.perf_counter() - started}
     entries = {entry.id: entry for entry in context.entries}
 

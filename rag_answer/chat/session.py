@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag_answer.answer import AnswerResult, Turn, answer_question
-from rag_answer.answer.context import select_context
+from rag_answer.answer.context import Context, select_context
 from rag_answer.answer.pipeline import build_prompt
 from rag_answer.answer.render import render_body
 from rag_answer.answer.verify import Verification, verify_answer
@@ -152,13 +152,21 @@ class ChatSession:
         prefix, _ = build_prompt(context, "", [])
         return self.count_tokens(prefix) + QUESTION_ROOM + settings.max_tokens <= self.n_ctx
 
-    def fit_history(self, question: str) -> int:
+    def _context(self, query: str) -> Context:
+        return select_context(self.index, self.embedder, query, source_nos=self.source_nos, top_k=self.settings.top_k)
+
+    def retrieval_query(self, question: str) -> str:
+        """The question itself; for a follow-up that retrieves nothing relevant on its own ("and why?"), the
+        previous question and this one together. The model still sees only this question as the new turn."""
+        if not self.history or self._context(question).best_score >= self.settings.min_score:
+            return question
+        return f"{self.history[-1].question}\n{question}"
+
+    def fit_history(self, question: str, query: str | None = None) -> int:
         """Drop the oldest turns until the prompt plus the answer fits n_ctx; returns how many were dropped."""
         if not self.history:
             return 0
-        context = select_context(
-            self.index, self.embedder, question, source_nos=self.source_nos, top_k=self.settings.top_k
-        )
+        context = self._context(query or question)
         if not context.entries:
             return 0
         for start in range(len(self.history) + 1):
@@ -182,7 +190,12 @@ class ChatSession:
         if not question:
             raise BadInputError("empty question")
         exchange = Exchange(question)
-        dropped = self.fit_history(question)
+        query = self.retrieval_query(question)
+        if query != question:
+            exchange.notes.append("[context] retrieved with the previous question too (this one alone matched nothing)")
+            if on_notice:
+                on_notice(exchange.notes[-1])
+        dropped = self.fit_history(question, query)
         if dropped:
             kept = len(self.history)
             note = (
@@ -199,11 +212,11 @@ class ChatSession:
         try:
             result = answer_question(
                 question, self.index, self.embedder, self.generator, self.settings,  # type: ignore[arg-type]
-                source_nos=self.source_nos, history=list(self.history), on_text=on_text,
+                source_nos=self.source_nos, history=list(self.history), on_text=on_text, retrieval_query=query,
             )  # fmt: skip
         except GenerationStopped:
             exchange.stopped = True
-            self._audit_partial(exchange, question)
+            self._audit_partial(exchange, query)
             self.exchanges.append(exchange)
             return exchange
         finally:
@@ -214,11 +227,9 @@ class ChatSession:
         self.exchanges.append(exchange)
         return exchange
 
-    def _audit_partial(self, exchange: Exchange, question: str) -> None:
+    def _audit_partial(self, exchange: Exchange, query: str) -> None:
         """The text shown before a stop is audited too (links and markers; no claim check)."""
-        context = select_context(
-            self.index, self.embedder, question, source_nos=self.source_nos, top_k=self.settings.top_k
-        )
+        context = self._context(query)
         entries = {entry.id: entry for entry in context.entries}
         exchange.partial = render_body(self.generator.text, entries)
         if exchange.partial.strip():
