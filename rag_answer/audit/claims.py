@@ -74,6 +74,7 @@ class Sentence:
     text: str
     line: int
     hrefs: list[str] = field(default_factory=list)
+    inherited: tuple[str, ...] = ()  # markers leading the list item this sentence belongs to
 
 
 # fmt: off
@@ -104,16 +105,37 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     tokens = markdown_parser().parse(text, {})
     in_heading = False
+    list_depth = 0
     for token in tokens:
         if token.type == "heading_open":
             in_heading = True
         elif token.type == "heading_close":
             in_heading = False
+        elif token.type in ("list_item_open", "list_item_close"):
+            list_depth += 1 if token.type == "list_item_open" else -1
         elif token.type == "inline" and not in_heading:
             first = token.map[0] + 1 if token.map else 1
             plain, hrefs = _plain_text(token.children or [])
-            sentences.extend(_split_block(plain, hrefs, first))
+            block = _split_block(plain, hrefs, first)
+            # A marker that opens a list item ("- [@id] ...") covers every sentence of that item.
+            lead = _LEADING_MARKERS.match(plain) if list_depth else None
+            if lead:
+                ids = tuple(MARKER_PATTERN.findall(lead.group(0)))
+                block = [Sentence(b.text, b.line, b.hrefs, ids) for b in block]
+            sentences.extend(block)
     return sentences
+
+
+_LEADING_MARKERS = re.compile(r"\s*(?:\[@[a-z0-9][a-z0-9-]*\]\s*)+")
+_LINK_LABELS = re.compile(r"\b(?:paper|github|code|links?)\s*:", re.IGNORECASE)
+
+
+def _has_claim_words(chunk: str) -> bool:
+    """False for a fragment of only markers, links and link labels, e.g. "(Paper: https://... | GitHub: ...)"."""
+    text = MARKER_PATTERN.sub(" ", chunk)
+    for link in scan_text(text):
+        text = text.replace(link.url.removeprefix("mailto:"), " ")
+    return bool(re.search(r"[^\W_]", _LINK_LABELS.sub(" ", text)))
 
 
 def _plain_text(children: Sequence[object]) -> tuple[str, list[tuple[int, str]]]:
@@ -152,7 +174,7 @@ def _split_block(plain: str, hrefs: list[tuple[int, str]], first_line: int) -> l
     merged: list[tuple[int, int]] = []
     for begin, end in pieces:
         chunk = plain[begin:end]
-        if merged and not MARKER_PATTERN.sub("", chunk).strip(" \n.,;:!?"):  # markers after the full stop
+        if merged and not _has_claim_words(chunk):  # markers or links after the full stop stay with it
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((begin, end))
@@ -292,7 +314,8 @@ def _claim_text(sentence: str) -> str:
 
 def _citations(sentence: Sentence, by_id: dict[str, Entry], allowed: AllowedLinks) -> list[CitationCheck]:
     cited: dict[str, CitationCheck] = {}
-    for entry_id in MARKER_PATTERN.findall(sentence.text):
+    own = MARKER_PATTERN.findall(sentence.text)
+    for entry_id in own or sentence.inherited:
         cited.setdefault(entry_id, CitationCheck(entry_id, "marker", entry_id in by_id))
     written = list(sentence.hrefs) + [link.url for link in scan_text(sentence.text)]
     for url in written:

@@ -113,3 +113,19 @@ def test_sentence_splitting_keeps_markers_and_lines() -> None:
 def test_refusal_is_not_a_claim(example, embedder) -> None:
     report = audit("The supplied sources do not cover this question.", example, embedder=embedder)
     assert report.claims == [] and report.exit_code(strict=True) == 0
+
+
+def test_list_item_marker_covers_the_item_and_link_fragments_join_their_sentence(example, embedder) -> None:
+    text = (
+        "- [@hi4d-4d-instance] Hi4D is a dataset of 4D textured scans of 20 subject pairs. "
+        "It holds more than 11K frames. (Paper: http://arxiv.org/pdf/2303.15380v1.pdf | GitHub: https://github.com/yifeiyin04/Hi4D)\n"
+        "\nHi4D holds more than 11K frames.\n"
+    )
+    report = audit(text, example, embedder=embedder)
+    item = [claim for claim in report.claims if claim.line == 1]
+    assert len(item) == 2  # the link fragment is not a sentence of its own
+    assert all(claim.verdict == "supported" for claim in item)
+    assert all(claim.citations[0].entry_id == "hi4d-4d-instance" for claim in item)
+    assert "(Paper:" in item[1].text
+    paragraph = [claim for claim in report.claims if claim.line == 3]
+    assert paragraph and paragraph[0].verdict == "uncited"  # outside a list item nothing is inherited
