@@ -57,13 +57,14 @@ def answer_grammar(cited: list[Entry], models: list[Entry], *, allow_refusal: bo
                 ]
             ),
             _distinct_items(cited),
-            'sentence ::= text (" " cite){0,2} "."',
-            'flow ::= "- Input: " text " -> Model: " modelcite " -> Output: " text ".\\n"',
+            'sentence ::= clause (" " cite){0,2} "."',
+            'flow ::= "- Input: " clause " -> Model: " modelcite " -> Output: " clause ".\\n"',
             f"cite ::= {_alternatives(cited)}",
             f"modelcite ::= {_alternatives(workflow_models)}",
-            # Several sentences may share a line; ". " ends one, while "." before a letter (a domain) cannot occur.
-            "text ::= word (sep word){1,60}",
-            'sep ::= " " | ". "',
+            # Up to three sentences per line, each up to 60 words: caps that real sentences rarely meet, since a
+            # cap cuts a word short. ". " ends a sentence; "." before a letter (a domain) cannot occur.
+            'text ::= clause (". " clause){0,2}',
+            'clause ::= word (" " word){1,60}',
             # A word: letters, digits and light punctuation; a '.' only before 1-3 digits.
             'word ::= [A-Za-z0-9\',()%+&;\\-]{1,24} ("." [0-9]{1,3})?',
         ]
