@@ -35,6 +35,8 @@ from rag_answer.settings import Settings
 
 # Tokens kept free for a question when deciding whether all the supplied entries can stay in every prompt.
 QUESTION_ROOM = 256
+# Earlier questions a vague follow-up is retrieved with.
+FOLLOW_UP_CONTEXT = 4
 
 
 class GenerationStopped(Exception):
@@ -157,10 +159,11 @@ class ChatSession:
 
     def retrieval_query(self, question: str) -> str:
         """The question itself; for a follow-up that retrieves nothing relevant on its own ("and why?"), the
-        previous question and this one together. The model still sees only this question as the new turn."""
+        earlier questions (the last FOLLOW_UP_CONTEXT) and this one together. The model still sees only this
+        question as the new turn, and may still refuse."""
         if not self.history or self._context(question).best_score >= self.settings.min_score:
             return question
-        return f"{self.history[-1].question}\n{question}"
+        return "\n".join([*(turn.question for turn in self.history[-FOLLOW_UP_CONTEXT:]), question])
 
     def fit_history(self, question: str, query: str | None = None) -> int:
         """Drop the oldest turns until the prompt plus the answer fits n_ctx; returns how many were dropped."""
@@ -192,7 +195,7 @@ class ChatSession:
         exchange = Exchange(question)
         query = self.retrieval_query(question)
         if query != question:
-            exchange.notes.append("[context] retrieved with the previous question too (this one alone matched nothing)")
+            exchange.notes.append("[context] retrieved with the earlier questions too (this one alone matched nothing)")
             if on_notice:
                 on_notice(exchange.notes[-1])
         dropped = self.fit_history(question, query)

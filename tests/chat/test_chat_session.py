@@ -238,13 +238,13 @@ def test_link_gate_withholds_unsupplied_links_from_the_live_stream(example_index
     assert "The user wants portraits.\n" in text and good in text
 
 
-def test_vague_follow_up_is_retrieved_with_the_previous_question(example_index, real_embedder, settings) -> None:
+def test_vague_follow_up_is_retrieved_with_the_earlier_questions(example_index, real_embedder, settings) -> None:
     session, generator = make_session(example_index, real_embedder, settings)
     assert session.ask("And why is that?").result.refused and generator.calls == []  # nothing to follow up
     session.ask(Q1)
     notices: list[str] = []
     follow_up = session.ask("And why is that?", on_notice=notices.append)
     assert not follow_up.result.refused and len(generator.calls) == 2
-    assert notices == ["[context] retrieved with the previous question too (this one alone matched nothing)"]
+    assert notices == ["[context] retrieved with the earlier questions too (this one alone matched nothing)"]
     suffix = str(generator.calls[1]["suffix"])
     assert suffix.count(Q1) == 1 and "And why is that?" in suffix  # the model sees the question as asked
