@@ -14,7 +14,8 @@ from pathlib import Path
 from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
 from rag_answer.errors import BadInputError
 from rag_answer.llm import load_generator
-from rag_answer.report.batch import ImageRequest, ReportRunner, expand_inputs, parse_formats, run_batch, summary_table
+from rag_answer.report.batch import ImageRequest, ReportRunner, parse_formats, run_batch, summary_table
+from rag_answer.sources import expand_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     if args.output.exists() and not args.output.is_dir():
         raise BadInputError("output exists and is not a folder", path=str(args.output))
-    files = expand_inputs(args.prompts)
+    files = expand_paths(args.prompts)
     if not files:
         raise BadInputError("no prompt files found", hint="name prompt files or folders that hold them")
     embedder = embedder_for(settings)

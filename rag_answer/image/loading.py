@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rag_answer.errors import ModelError
-from rag_answer.image.metadata import WEIGHT_SUFFIXES, sha256_file, sha256_folder_weights, weight_files
+from rag_answer.hashing import file_sha256
+from rag_answer.image.metadata import WEIGHT_SUFFIXES, sha256_folder_weights, weight_files
 
 ModelKind = Literal["folder", "single_file", "hub"]
 SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt")
@@ -219,7 +220,7 @@ def _check_safetensors(path: Path) -> dict[str, list[int]]:
 def model_sha256(source: ModelSource) -> str:
     """SHA-256 of the checkpoint file, or of the folder's weight files (see metadata.sha256_folder_weights)."""
     assert source.path is not None
-    return sha256_file(source.path) if source.kind == "single_file" else sha256_folder_weights(source.path)
+    return file_sha256(source.path) if source.kind == "single_file" else sha256_folder_weights(source.path)
 
 
 @contextlib.contextmanager

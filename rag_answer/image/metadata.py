@@ -1,27 +1,20 @@
-"""What is recorded next to an image (PNG text chunks and a JSON sidecar), model hashing, and atomic writes."""
+"""What is recorded next to an image (PNG text chunks and a JSON sidecar) and how model folders are hashed."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from rag_answer.atomic import atomic_write_bytes
+from rag_answer.hashing import file_sha256
 
 # Files whose bytes are the weights of a diffusers folder; configs and tokenizers are not hashed.
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth")
 PNG_KEY = "rag-answer"  # iTXt/tEXt keyword holding the JSON record
 _CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def weight_files(folder: Path) -> list[Path]:
@@ -32,7 +25,7 @@ def weight_files(folder: Path) -> list[Path]:
 
 def sha256_folder_weights(folder: Path) -> str:
     """SHA-256 over 'relative/path<TAB>sha256-of-file' lines of the folder's weight files."""
-    lines = [f"{p.relative_to(folder).as_posix()}\t{sha256_file(p)}\n" for p in weight_files(folder)]
+    lines = [f"{p.relative_to(folder).as_posix()}\t{file_sha256(p)}\n" for p in weight_files(folder)]
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
@@ -62,21 +55,6 @@ def read_png_record(path: Path) -> dict[str, Any]:
         image.load()
         text = dict(getattr(image, "text", {}) or image.info)
     return json.loads(text[PNG_KEY])
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then os.replace: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def write_outputs(image: Any, record: dict[str, Any], output: Path, extra: dict[str, Any]) -> tuple[Path, Path]:

@@ -10,7 +10,6 @@ Layout of index/NAME/ (format version 1):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from rag_answer.atomic import atomic_write_text
 from rag_answer.embedder import Embedder
 from rag_answer.entries import SourceSet
 from rag_answer.errors import BadInputError, IndexError_
+from rag_answer.hashing import file_sha256
 from rag_answer.index_store.lock import index_lock
 from rag_answer.index_store.passages import Passage, passage_texts
 
@@ -120,7 +120,7 @@ def save_index(index: RestrictedIndex, root: Path, name: str) -> Path:
             (temp / "passages.json").write_text(
                 json.dumps([passage.to_dict() for passage in index.passages], ensure_ascii=False), "utf-8"
             )
-            manifest = dict(index.manifest, files={file: _sha256(temp / file) for file in DATA_FILES})
+            manifest = dict(index.manifest, files={file: file_sha256(temp / file) for file in DATA_FILES})
             atomic_write_text(temp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
             _fsync_dir(temp)
             old = root / f".{name}.old-{os.getpid()}-{time.monotonic_ns()}"
@@ -157,7 +157,7 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
             )
         for file in DATA_FILES:
             expected = manifest.get("files", {}).get(file)
-            if not (folder / file).is_file() or _sha256(folder / file) != expected:
+            if not (folder / file).is_file() or file_sha256(folder / file) != expected:
                 raise IndexError_(f"{file} does not match its SHA-256 in manifest.json", path=str(folder), hint=rebuild)
         built_with = manifest["embedder"]
         if built_with["weights_sha256"] != embedder.weights_sha256:
@@ -178,14 +178,6 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
 def _check_name(name: str) -> None:
     if not name or name.startswith(".") or "/" in name or "\\" in name or name != name.strip():
         raise BadInputError(f"index name {name!r} is not a plain folder name", hint="use letters, digits, '-' and '_'")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

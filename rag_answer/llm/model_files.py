@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rag_answer.atomic import atomic_write_text
 from rag_answer.errors import ModelError
+from rag_answer.hashing import file_sha256
 from rag_answer.llm.presets import PRESETS, Preset
 
 GGUF_MAGIC = b"GGUF"
@@ -63,7 +64,7 @@ def ensure_preset(preset: Preset, models_dir: Path, *, verify: bool = False) -> 
     with (models_dir / ".assemble.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits, then finds the file ready
         if target.is_file() and (verify or not _stamp_matches(target, preset.sha256)):
-            if _sha256(target) == preset.sha256:
+            if file_sha256(target) == preset.sha256:
                 _write_stamp(target, preset.sha256)
                 return target
         elif _stamp_matches(target, preset.sha256):
@@ -146,14 +147,6 @@ def _stamped_sha256(path: Path, stamp_dir: Path) -> str:
             return str(data["sha256"])
     except (OSError, ValueError, KeyError):
         pass
-    digest = _sha256(path)
+    digest = file_sha256(path)
     atomic_write_text(stamp, json.dumps({"sha256": digest, **_stat_key(path)}))
     return digest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()

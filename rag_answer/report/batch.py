@@ -6,7 +6,6 @@ on; every output file is written atomically, and only after the whole report has
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -38,19 +37,6 @@ def parse_formats(value: str) -> tuple[str, ...]:
     if not chosen or unknown:
         raise BadInputError(f"unknown format {', '.join(unknown) or repr(value)}", hint="use md, html or md,html")
     return chosen
-
-
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder becomes its files (not hidden, sorted). Missing paths stay, to fail one by one."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
-            )
-        else:
-            files.append(path)
-    return files
 
 
 def output_names(files: list[Path]) -> list[str]:
@@ -161,16 +147,9 @@ class ReportRunner:
         for extension in self.formats:
             target = self.outdir / f"{name}.{extension}"
             atomic_write_text(target, rendered[extension])
-            target.chmod(0o666 & ~_umask())  # a report is for reading: not the temp file's 0600
             written.append(target)
         unsupported = len(answer.verification.report.unsupported_claims) if answer.verification else 0
         return written, len(check.links), unsupported, answer.refused
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def make_illustration(source: object, request: ImageRequest, png: Path, seed: int) -> Illustration:

@@ -18,8 +18,8 @@ def load_source(path: Path) -> SourceSet:
     return parse_prompt_file(path)
 
 
-def load_sources(paths: list[Path]) -> list[SourceSet]:
-    """Every file named, and every file directly inside a named folder, in sorted order."""
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder becomes the files directly inside it (not hidden, sorted)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -28,7 +28,12 @@ def load_sources(paths: list[Path]) -> list[SourceSet]:
             )
         else:
             files.append(path)
-    return [load_source(path) for path in files]
+    return files
 
 
-__all__ = ["load_source", "load_sources", "parse_catalog", "parse_prompt_file"]
+def load_sources(paths: list[Path]) -> list[SourceSet]:
+    """Every file named, and every file directly inside a named folder, in sorted order."""
+    return [load_source(path) for path in expand_paths(paths)]
+
+
+__all__ = ["expand_paths", "load_source", "load_sources", "parse_catalog", "parse_prompt_file"]

@@ -10,9 +10,10 @@ import pytest
 import rag_answer.commands.report as report_command
 from rag_answer.cli import main
 from rag_answer.errors import ModelError
-from rag_answer.report import expand_inputs, output_names, parse_formats, strip_timings
+from rag_answer.report import output_names, parse_formats, strip_timings
 from rag_answer.report.batch import ImageRequest, make_illustration
 from rag_answer.report.build import Illustration
+from rag_answer.sources import expand_paths as expand_inputs
 
 
 def test_same_inputs_and_seed_give_identical_markdown_apart_from_timings(make_runner, example_file, tmp_path):
