@@ -44,6 +44,7 @@ EXAMPLE = ROOT / "examples" / "000_54cb972efbc5016b.txt"
 PRESETS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
 SPEED_TITLE = "## Speed (bench/run_bench.py)"
 DEFAULT_TITLE = "## Default model"
+SPEED_JSON = ROOT / "bench" / "speed.json"  # the last run's generation and first-token figures (for --render-only)
 CHAT_QUESTIONS = "What data trains AI to capture skin detail finely?\nWhich of these sources is about image matting?\n"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -427,7 +428,7 @@ def speed_markdown(figures: Figures, header: str) -> str:
     out = [header, ""]
     for section, rows in figures.sections.items():
         out += [f"### {section}", "", "| figure | value | produced by |", "|---|---|---|"]
-        out += [f"| {figure} | {value} | `{command.replace('|', '/')}` |" for figure, value, command in rows]
+        out += [f"| {figure} | {value} | `{command.replace('|', chr(92) + '|')}` |" for figure, value, command in rows]
         out.append("")
     return "\n".join(out)
 
@@ -485,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions of each interleaved measurement (default 2, quick 1)")
     parser.add_argument("--sizes", help="synthetic catalog sizes to build (default 10,1000,10000; quick 10,1000)")
     parser.add_argument("--threads", type=int, help="llama.cpp threads for every measurement (default: settings)")
+    render_help = "re-render the Default model section from bench/speed.json and eval/summary.json"
+    parser.add_argument("--render-only", action="store_true", help=render_help)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: e2e,gen,ttft,threads,index")
     args = parser.parse_args(argv)
     reps = args.reps or (1 if args.quick else 2)
@@ -505,6 +508,15 @@ def main(argv: list[str] | None = None) -> int:
         "**The machine was shared with other developers' test runs while measuring**: absolute times are "
         "inflated and noisy; the ratios (alternatives measured alternately in the same run) are the figures to read."
     )
+    if args.quick:
+        header += (
+            " `--quick`: one repetition and no warm-up, so a single ratio can be off by 2x from load swings alone "
+            "(e.g. two evaluations of the same 1003-token prompt below); rerun without `--quick` for medians."
+        )
+    if args.render_only:
+        saved = json.loads(SPEED_JSON.read_text("utf-8"))
+        write_default_section(args.out, saved["generation"], saved["first_token"])
+        return 0
     figures = Figures()
     gen: dict[str, Any] = {}
     ttft: dict[str, Any] = {}
@@ -533,19 +545,26 @@ def main(argv: list[str] | None = None) -> int:
             indexes(figures, sizes, [n for n in (10_000, 100_000) if n > sizes[-1]], queries=10 if args.quick else 50)
     document = args.out.read_text("utf-8") if args.out.is_file() else "# Benchmarks\n"
     document = replace_section(document, SPEED_TITLE, speed_markdown(figures, header))
-    if gen and ttft:
-        table, choice = default_model_markdown(gen, ttft, ROOT / "eval" / "summary.json")
-        body = (
-            "Quality from `python eval/run_eval.py` (eval/summary.json, EVALUATION.md; rag-answer rows) against "
-            "speed from this run. Rule (bench/run_bench.py `choose_default`): the faster preset, unless the "
-            f"slower one is better by at least {QUALITY_MARGIN:.0%} on a quality share (clean runs, structure, "
-            "supported cited sentences, false refusals) and not worse by as much on any.\n\n"
-            f"{table}\n\n**Measured choice: {choice}.**"
-        )
-        document = replace_section(document, DEFAULT_TITLE, body)
     atomic_write_text(args.out, document)
+    atomic_write_text(SPEED_JSON, json.dumps({"generation": gen, "first_token": ttft}, indent=1) + "\n")
+    if gen and ttft:
+        write_default_section(args.out, gen, ttft)
     log(f"wrote {args.out}")
     return 0
+
+
+def write_default_section(out: Path, gen: dict[str, Any], ttft: dict[str, Any]) -> None:
+    document = out.read_text("utf-8")
+    table, choice = default_model_markdown(gen, ttft, ROOT / "eval" / "summary.json")
+    body = (
+        "Quality from `python eval/run_eval.py` (eval/summary.json, EVALUATION.md; rag-answer rows) against "
+        "speed from this run. Rule (bench/run_bench.py `choose_default`): the faster preset, unless the "
+        f"slower one is better by at least {QUALITY_MARGIN:.0%} on a quality share (clean runs, structure, "
+        "supported cited sentences, false refusals) and not worse by as much on any.\n\n"
+        f"{table}\n\n**Measured choice: {choice}.**"
+    )
+    document = replace_section(document, DEFAULT_TITLE, body)
+    atomic_write_text(out, document)
 
 
 if __name__ == "__main__":
