@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag_answer.answer.context import Context, select_context, sources_block
+from rag_answer.answer.gate import LinkGate
 from rag_answer.answer.render import cited_ids, render_body, sources_section, split_sections
 from rag_answer.answer.verify import Verification, verify_answer
 from rag_answer.citations import REFUSAL_PHRASE, is_refusal, marker
@@ -95,11 +96,13 @@ def answer_question(
 ) -> AnswerResult:
     """retrieval_query: what to retrieve with instead of the question (a chat follow-up such as "and why?")."""
     started = time.perf_counter()
-    emit = on_text or (lambda _text: None)
+    write = on_text or (lambda _text: None)
     query = retrieval_query or question
     context = select_context(index, embedder, query, source_nos=source_nos, top_k=settings.top_k)
     timings = {"retrieval_s": time.perf_counter() - started}
     entries = {entry.id: entry for entry in context.entries}
+    gate = LinkGate(context.entries, write)  # nothing unsupplied streams, even for a moment
+    emit = gate.feed
 
     if not context.entries or context.best_score < settings.min_score:
         reason = f"retrieval: best passage score {context.best_score:.2f} is below min_score {settings.min_score}"
@@ -133,6 +136,7 @@ def answer_question(
     cited = [entries[entry_id] for entry_id in cited_ids(body, entries)]
     sources = sources_section(cited)
     emit("\n" + sources if sources else "")
+    gate.close()
     verify_started = time.perf_counter()
     verification = verify_answer(body + ("\n" + sources if sources else ""), context.entries,
                                  embedder if check_claims else None)  # fmt: skip

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_answer.audit import AuditReport, audit
+from rag_answer.audit import AuditReport, audit, extract_links
+from rag_answer.audit.report import defang
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 
@@ -35,7 +36,7 @@ def verify_answer(
 ) -> Verification:
     """Audit text; drop every line holding a rejected link or an invalid marker, then audit again."""
     report = audit(text, entries, embedder=embedder, claims=embedder is not None)
-    bad = {finding.line: f"link {finding.url!r}: {finding.reason}" for finding in report.rejected_links}
+    bad = {finding.line: f"link {defang(finding.url)}: {finding.reason}" for finding in report.rejected_links}
     bad |= {finding.line: f"marker [@{finding.id}]: {finding.reason}" for finding in report.invalid_markers}
     if not bad:
         return Verification(text, report)
@@ -43,9 +44,16 @@ def verify_answer(
     repairs = []
     for number in sorted(bad, reverse=True):
         if 1 <= number <= len(lines) and not protected(lines[number - 1]):
-            repairs.append(f"dropped line {number} ({bad[number]}): {lines[number - 1][:120]}")
+            repairs.append(f"dropped line {number} ({bad[number]}): {_defanged(lines[number - 1])[:160]}")
             del lines[number - 1]
     repaired = "\n".join(lines)
     return Verification(
         repaired, audit(repaired, entries, embedder=embedder, claims=embedder is not None), repairs[::-1]
     )
+
+
+def _defanged(line: str) -> str:
+    """The dropped line as quoted in a repair note: its links made unclickable, so the note carries none."""
+    for link in sorted(extract_links(line), key=lambda found: -len(found.url)):
+        line = line.replace(link.url, defang(link.url))
+    return line

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag_answer.answer import Turn, answer_question
+from rag_answer.answer.gate import WITHHELD
+from rag_answer.audit import extract_links
 from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.index_store import build_index
 from rag_answer.llm.fake import FakeGenerator
@@ -55,10 +57,12 @@ def test_invented_link_and_unknown_marker_are_repaired_and_reported(example_inde
         "- [@nonexistent] See https://github.com/CompVis/stable-diffusion for code.\n- [@the-skin-game]",
     )
     result, shown = ask(example_index, real_embedder, FakeGenerator(bad), settings, "skin detail in portraits")
-    assert "CompVis" in shown  # it was streamed before the audit ...
-    assert "CompVis" not in result.text and "[@nonexistent]" not in result.text  # ... but never kept
+    assert "CompVis" not in shown and WITHHELD in shown  # the stream gate held the line back ...
+    assert "CompVis" not in result.text and "[@nonexistent]" not in result.text  # ... and the audit dropped it
     assert result.verification.clean
     assert len(result.verification.repairs) == 1 and "CompVis" in result.verification.repairs[0]
+    assert "https://github.com/CompVis" not in result.verification.repairs[0]  # quoted defanged, not as a link
+    assert extract_links(result.verification.repairs[0]) == []
 
 
 def test_unanswerable_question_is_refused_without_calling_the_model(example_index, real_embedder, settings) -> None:
