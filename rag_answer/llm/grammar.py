@@ -3,7 +3,8 @@
 * the three requested parts, in order, with their headings;
 * citation markers only for the entries retrieved for this question;
 * free text drawn from characters that cannot spell a URL, a domain or an arXiv id: no ':' or '/',
-  and a '.' inside a word only before at most three digits (0.85 yes, github.com and 2502.02500 no).
+  and a '.' inside a word only in a decimal number with at most three digits after it, or in a fixed
+  abbreviation such as "e.g." (0.85 yes; github.com and 2502.02500 no).
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def answer_grammar(cited: list[Entry], models: list[Entry], *, allow_refusal: bo
             # cap cuts a word short. ". " ends a sentence; "." before a letter (a domain) cannot occur.
             'text ::= clause (". " clause){0,2}',
             'clause ::= word (" " word){1,60}',
-            # A word: letters, digits and light punctuation; a '.' only before 1-3 digits.
-            'word ::= [A-Za-z0-9\',()%+&;\\-]{1,24} ("." [0-9]{1,3})?',
+            # A word: letters, digits and light punctuation, a few fixed abbreviations, or a decimal number whose
+            # '.' is followed by at most three digits (0.85 and 1.5B yes; github.com and 2502.02500 no).
+            'word ::= "e.g.," | "e.g." | "i.e.," | "i.e." | "et al." | "etc." | number | plain',
+            "plain ::= [A-Za-z0-9',()%+&;\\-]{1,24}",
+            'number ::= [0-9]{1,6} "." [0-9]{1,3} [A-Za-z%]{0,2}',
         ]
     )

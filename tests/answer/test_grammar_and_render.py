@@ -41,7 +41,9 @@ def test_grammar_offers_only_the_given_ids(example) -> None:
     grammar = answer_grammar(entries, entries[:1])
     assert '"[@txt2img-stablediffusionv1]"' in grammar and '"[@the-skin-game]"' in grammar
     assert "hi4d" not in grammar and "matting" not in grammar
-    assert ":" not in grammar.split("word ::=")[1] and "/" not in grammar.split("word ::=")[1]
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
+    for name in ("word", "plain", "number"):  # what free text is made of: no ':' or '/' anywhere
+        assert ":" not in rules[name] and "/" not in rules[name]
 
 
 def test_render_adds_supplied_links_to_part_three_only_and_is_prefix_stable(example) -> None:
