@@ -440,8 +440,9 @@ def default_model_markdown(gen: dict[str, Any], ttft: dict[str, Any], summary_pa
             "refused adv_026 | false refusals | first token cold / warm | tokens/s (grammar) |",
             "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     quality: dict[str, tuple[float, ...]] = {}
+    common = _common_prompts(evaluation)
     for model in PRESETS:
-        agg = evaluation.get(model, {}).get("rag-answer", {}).get("aggregate")
+        agg = _aggregate_on(evaluation.get(model, {}).get("rag-answer"), common)
         speed = f"{ttft[model]['ttft']['cold']:.2f} s / {ttft[model]['ttft']['warm']:.2f} s" if model in ttft else "n/a"
         tps = f"{gen[model]['tokens_per_second']['rag-answer (grammar)']:.1f}" if model in gen else "n/a"
         if not agg:
@@ -459,6 +460,30 @@ def default_model_markdown(gen: dict[str, Any], ttft: dict[str, Any], summary_pa
         quality[model] = (agg["clean_share"] or 0, agg["structure_share"] or 0, agg["supported_share"] or 0,
                           -(agg["false_refusals"] / max(agg["answerable"], 1)))  # fmt: skip
     return "\n".join(rows), choose_default(quality, gen)
+
+
+def _common_prompts(evaluation: dict[str, Any]) -> set[str] | None:
+    """The prompt files every preset was evaluated on, so the quality shares compare like with like."""
+    sets = [{run["prompt"] for run in evaluation[m]["rag-answer"]["runs"]} for m in PRESETS
+            if "rag-answer" in evaluation.get(m, {})]  # fmt: skip
+    return set.intersection(*sets) if len(sets) == len(PRESETS) else None
+
+
+def _aggregate_on(result: dict[str, Any] | None, prompts: set[str] | None) -> dict[str, Any] | None:
+    if not result:
+        return None
+    if prompts is None:
+        return result["aggregate"]
+    sys.path.insert(0, str(ROOT / "eval"))
+    from dataclasses import fields
+
+    from metrics import RunMetrics, aggregate
+
+    names = {field.name for field in fields(RunMetrics)}
+    runs = [
+        RunMetrics(**{k: v for k, v in run.items() if k in names}) for run in result["runs"] if run["prompt"] in prompts
+    ]
+    return aggregate(runs)
 
 
 # A larger preset must beat the smaller by this much on a quality share to be worth its slower generation.
@@ -557,11 +582,13 @@ def write_default_section(out: Path, gen: dict[str, Any], ttft: dict[str, Any]) 
     document = out.read_text("utf-8")
     table, choice = default_model_markdown(gen, ttft, ROOT / "eval" / "summary.json")
     body = (
-        "Quality from `python eval/run_eval.py` (eval/summary.json, EVALUATION.md; rag-answer rows) against "
-        "speed from this run. Rule (bench/run_bench.py `choose_default`): the faster preset, unless the "
+        "Quality from `python eval/run_eval.py` (eval/summary.json, EVALUATION.md; rag-answer rows, restricted to "
+        "the prompt files both presets were evaluated on) against speed from bench/speed.json. Rule "
+        "(bench/run_bench.py `choose_default`): the faster preset, unless the "
         f"slower one is better by at least {QUALITY_MARGIN:.0%} on a quality share (clean runs, structure, "
         "supported cited sentences, false refusals) and not worse by as much on any.\n\n"
-        f"{table}\n\n**Measured choice: {choice}.**"
+        f"{table}\n\n**Measured choice: {choice}.** Read with the sample sizes in the prompts column and the "
+        "load note of the Speed section in mind: the quality gap rests on a few answers, the speed gap on one run."
     )
     document = replace_section(document, DEFAULT_TITLE, body)
     atomic_write_text(out, document)
