@@ -1,8 +1,8 @@
 """A LangChain retriever over a restricted index: chains can use it, and still only see supplied entries.
 
-    from rag_answer.integrations.langchain import RestrictedIndexRetriever
-    retriever = RestrictedIndexRetriever.from_index_name("example", k=4)
-    docs = retriever.invoke("skin detail")
+from rag_answer.integrations.langchain import RestrictedIndexRetriever
+retriever = RestrictedIndexRetriever.from_index_name("example", k=4)
+docs = retriever.invoke("skin detail")
 """
 
 from __future__ import annotations

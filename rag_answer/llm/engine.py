@@ -22,7 +22,7 @@ import numpy as np
 
 from rag_answer.errors import ModelError
 from rag_answer.llm.model_files import ModelFile
-from rag_answer.llm.sampling import choose_token
+from rag_answer.llm.sampling import choose_token, penalize_repeats
 
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 
@@ -119,15 +119,17 @@ class LlamaEngine:
             raise ModelError("llama.cpp rejected the answer grammar")
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         rng = np.random.default_rng(seed)
+        generated: list[int] = []
         n_vocab = self.llm.n_vocab()
         try:
             for _ in range(max_tokens):
                 logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
-                token = choose_token(llama_cpp, logits, sampler, temperature, rng)
+                token = choose_token(llama_cpp, penalize_repeats(logits, generated), sampler, temperature, rng)
                 if token is None or llama_cpp.llama_vocab_is_eog(vocab, token):
                     break
                 if sampler:
                     llama_cpp.llama_sampler_accept(sampler, token)
+                generated.append(token)
                 stats.generated_tokens += 1
                 if stats.generated_tokens == 1:
                     stats.seconds_to_first_token = time.perf_counter() - started

@@ -15,6 +15,21 @@ _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float3
 TOP_K = 40
 TOP_P = 0.95
 MIN_P = 0.05
+# Small models loop ("- 0.5x upscaling) - 0.5x upscaling) ..."): tokens generated in the last REPEAT_WINDOW
+# steps get llama.cpp's classic repetition penalty.
+REPEAT_PENALTY = 1.15
+REPEAT_WINDOW = 64
+
+
+def penalize_repeats(logits: np.ndarray, recent: list[int]) -> np.ndarray:
+    """A copy of logits with recently generated tokens made less likely (positive / penalty, negative * penalty)."""
+    if not recent:
+        return logits
+    adjusted = logits.copy()
+    ids = np.unique(np.asarray(recent[-REPEAT_WINDOW:], dtype=np.int64))
+    values = adjusted[ids]
+    adjusted[ids] = np.where(values > 0, values / REPEAT_PENALTY, values * REPEAT_PENALTY)
+    return adjusted
 
 
 def _grammar_filter(llama_cpp: Any, grammar: Any, ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
