@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic  # noqa: E402 - bench/ is not a package
+import synthetic
 
-from rag_answer.embedder import get_embedder  # noqa: E402
-from rag_answer.index_store import build_index, load_index, save_index, search  # noqa: E402
-from rag_answer.sources import load_source  # noqa: E402
+from rag_answer.embedder import get_embedder
+from rag_answer.index_store import build_index, load_index, save_index, search
+from rag_answer.sources import load_source
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "000_54cb972efbc5016b.txt"
 QUERIES = ["speech recognition on LibriSpeech", "diffusion image generation", "quantized model on a laptop CPU"]
@@ -66,7 +66,7 @@ def main() -> None:
         ]
     base = rows[0]["build_s"] / rows[0]["passages"]
     print(f"Command: python bench/index_scale.py --entries {args.entries}\n")
-    print("| index | entries | passages | build s | s per passage vs example | load s | query ms | query ÷ embedding it |")
+    print("| index | entries | passages | build s | s/passage vs example | load s | query ms | query ÷ embed |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, row in zip(("example", "synthetic"), rows, strict=True):
         per_passage = row["build_s"] / row["passages"] / base
