@@ -11,7 +11,7 @@ from rag_answer.answer.context import Context, select_context, sources_block
 from rag_answer.answer.gate import LinkGate
 from rag_answer.answer.render import cited_ids, render_body, sources_section, split_sections
 from rag_answer.answer.verify import Verification, verify_answer
-from rag_answer.citations import REFUSAL_PHRASE, is_refusal, marker
+from rag_answer.citations import REFUSAL_PHRASE, marker
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
@@ -130,7 +130,7 @@ def answer_question(
     emit(body[len(shown) :])
     timings["generation_s"] = generator.last_stats.seconds_total
 
-    if is_refusal(model_text):
+    if model_text.strip() == REFUSAL_PHRASE:  # the grammar's refusal branch (the phrase inside an answer is not one)
         return AnswerResult(question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], context, True,
                             "the model found the sources do not cover the question", None, generator.last_stats,
                             timings)  # fmt: skip

@@ -98,3 +98,9 @@ def test_follow_up_keeps_the_prefix_and_adds_turns(example_index, real_embedder,
     with_history, without = generator.calls
     assert with_history["prefix"] == without["prefix"]
     assert "first question?" in with_history["suffix"] and "first question?" not in without["suffix"]
+
+
+def test_refusal_words_inside_an_answer_are_not_a_refusal(example_index, real_embedder, settings) -> None:
+    text = GOOD.replace("an image.", "an image. The supplied sources do not cover this question in full.")
+    result, _ = ask(example_index, real_embedder, FakeGenerator(text), settings, "skin detail in portraits")
+    assert not result.refused and result.sections["papers"]
