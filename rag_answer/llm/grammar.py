@@ -60,7 +60,7 @@ def answer_grammar(cited: list[Entry], models: list[Entry], *, allow_refusal: bo
             _distinct_items(cited),
             'sentence ::= clause (" " cite){0,2} "."',
             'flow ::= "- Input: " short " -> Model: " modelcite " -> Output: " short ".\\n"',
-            'short ::= word (" " word){1,30}',  # an input or output is a phrase, not a paragraph
+            'short ::= word (" " word){1,40}',  # an input or output is a phrase, not a paragraph
             f"cite ::= {_alternatives(cited)}",
             f"modelcite ::= {_alternatives(workflow_models)}",
             # Up to three sentences per line, each up to 60 words: caps that real sentences rarely meet, since a
