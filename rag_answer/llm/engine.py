@@ -111,7 +111,7 @@ class LlamaEngine:
             )
         stats = GenerationStats(prompt_tokens=len(tokens))
         self.last_stats = stats
-        _, stats.prefix_cache = self._warm_prefix(prefix_tokens)
+        stats.prefix_cache = self._warm_prefix(prefix_tokens)
         stats.reused_tokens = self._evaluate_prompt(tokens)
         vocab = self.llm._model.vocab
         sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root") if grammar else None
@@ -162,21 +162,21 @@ class LlamaEngine:
         self.llm.eval(tokens[common:])
         return common
 
-    def _warm_prefix(self, prefix_tokens: list[int]) -> tuple[int, str]:
+    def _warm_prefix(self, prefix_tokens: list[int]) -> str:
         """Make the KV cache hold the prefix: already there, loaded from disk, or evaluated and saved."""
         held = list(self.llm.input_ids[: self.llm.n_tokens])
         if len(held) >= len(prefix_tokens) and held[: len(prefix_tokens)] == prefix_tokens:
-            return len(prefix_tokens), "memory"
+            return "memory"
         if self.state_dir is None:
-            return 0, "none"
+            return "none"
         key = hashlib.sha256(f"{self.model_sha256}:{self.n_ctx}:{prefix_tokens}".encode()).hexdigest()[:32]
         path = self.state_dir / f"{key}.llstate"
         if path.is_file() and self._load_state(path, prefix_tokens):
-            return len(prefix_tokens), "disk"
+            return "disk"
         self.llm.reset()
         self.llm.eval(prefix_tokens)
         self._save_state(path, prefix_tokens)
-        return 0, "written"
+        return "written"
 
     def _load_state(self, path: Path, prefix_tokens: list[int]) -> bool:
         import llama_cpp
