@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rag_answer.answer import AnswerResult
+from rag_answer.answer.footer import audit_footer
 from rag_answer.answer.gate import WITHHELD, LinkGate
 from rag_answer.audit import extract_links
 from rag_answer.audit.report import defang
 from rag_answer.chat.session import Exchange
-from rag_answer.commands.ask import audit_footer
 
 
 def defang_links(text: str) -> str:

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from rag_answer.answer import AnswerResult, answer_question
+from rag_answer.answer import answer_question
+from rag_answer.answer.footer import audit_footer
 from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args, show_progress
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import RestrictedIndex, load_index
@@ -70,25 +71,3 @@ def _writer(stream):
 
     return write
 
-
-def audit_footer(result: AnswerResult) -> str:
-    """One or a few lines for people: refusal reason, audit summary, repairs, speed."""
-    lines = []
-    if result.refused:
-        lines.append(f"[refused] {result.refusal_reason}")
-    if result.verification:
-        summary = result.verification.report.summary
-        status = "clean" if result.verification.clean else "PROBLEMS FOUND"
-        lines.append(
-            f"[audit: {status}] links {summary.links_accepted}/{summary.links} supplied, "
-            f"invalid markers {summary.markers_invalid}, cited sentences: {summary.supported} supported, "
-            f"{summary.weak} weak, {summary.unsupported} unsupported"
-        )
-        lines.extend(f"[repair] {repair}" for repair in result.verification.repairs)
-    stats = result.stats
-    if stats.generated_tokens:
-        lines.append(
-            f"[speed] first token {stats.seconds_to_first_token:.2f}s ({stats.prefix_cache} prefix, "
-            f"{stats.reused_tokens}/{stats.prompt_tokens} prompt tokens reused), {stats.tokens_per_second:.1f} tokens/s"
-        )
-    return "\n".join(lines)
