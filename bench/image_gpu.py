@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.doubles (the tiny pipeline), from the repo root
+
 PROMPT = "a red fox in fresh snow at golden hour, sharp fur detail, clean detailed digital illustration"
 SKIP_LINE = "bench/image_gpu.py: skipped: no CUDA GPU here (this benchmark measures GPU generation; try --tiny-cpu)"
 
@@ -152,7 +154,7 @@ def run_tiny_cpu(args: argparse.Namespace) -> list[Row]:
     Runs are interleaved (1, 2, 4, 1, 2, 4, ...) so that load from other processes hits every variant alike.
     """
     from rag_answer.image.loading import load_pipeline, quiet_libraries, resolve_model
-    from rag_answer.image.testing import save_tiny_pipeline
+    from tests.doubles.tiny_pipeline import save_tiny_pipeline
 
     step_counts = (1, 2, 4)
     with tempfile.TemporaryDirectory() as root, quiet_libraries(False):

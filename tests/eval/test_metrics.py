@@ -183,7 +183,7 @@ def test_pipeline_answer_with_fake_generator_scores_clean(real_embedder, test_se
     """The full path run_eval uses, with a scripted generator: rendered links are all supplied."""
     from rag_answer.answer import answer_question
     from rag_answer.index_store import build_index
-    from rag_answer.llm.fake import FakeGenerator
+    from tests.doubles.fake_llm import FakeGenerator
     from rag_answer.sources import load_source
 
     source = load_source(example_path)

@@ -71,6 +71,18 @@ def test_no_module_below_the_cli_layer_imports_rag_answer_commands() -> None:
     assert cli_imports_from_below() == []
 
 
+def test_the_installed_package_imports_no_test_double() -> None:
+    """The fake LLM and the tiny image pipeline live in tests/doubles, outside the installed package."""
+    bad = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {module}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module == "tests" or module.startswith("tests.")
+    ]
+    assert bad == []
+    assert not (PACKAGE / "llm" / "fake.py").exists() and not (PACKAGE / "image" / "testing.py").exists()
+
+
 def test_the_check_sees_every_form_of_import(tmp_path: Path) -> None:
     root = tmp_path / "rag_answer"
     (root / "commands").mkdir(parents=True)

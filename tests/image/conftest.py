@@ -37,7 +37,7 @@ def prompt_file(tmp_path: Path) -> Path:
 def tiny(tmp_path_factory: pytest.TempPathFactory):
     """The tiny random SD pipeline saved as a diffusers folder, a config-only folder and one .safetensors file."""
     pytest.importorskip("diffusers")
-    from rag_answer.image.testing import save_tiny_pipeline
+    from tests.doubles.tiny_pipeline import save_tiny_pipeline
 
     return save_tiny_pipeline(tmp_path_factory.mktemp("tiny-sd"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_answer.llm.fake import FakeGenerator
+from tests.doubles.fake_llm import FakeGenerator
 from rag_answer.report import ReportRunner
 from rag_answer.settings import Settings, load_settings
 
