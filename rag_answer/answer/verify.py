@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_answer.audit import AuditReport, audit, extract_links
-from rag_answer.audit.report import defang
+from rag_answer.audit import AuditReport, audit
+from rag_answer.audit.report import defang, defang_text
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 
@@ -44,16 +44,9 @@ def verify_answer(
     repairs = []
     for number in sorted(bad, reverse=True):
         if 1 <= number <= len(lines) and not protected(lines[number - 1]):
-            repairs.append(f"dropped line {number} ({bad[number]}): {_defanged(lines[number - 1])[:160]}")
+            repairs.append(f"dropped line {number} ({bad[number]}): {defang_text(lines[number - 1])[:160]}")
             del lines[number - 1]
     repaired = "\n".join(lines)
     return Verification(
         repaired, audit(repaired, entries, embedder=embedder, claims=embedder is not None), repairs[::-1]
     )
-
-
-def _defanged(line: str) -> str:
-    """The dropped line as quoted in a repair note: its links made unclickable, so the note carries none."""
-    for link in sorted(extract_links(line), key=lambda found: -len(found.url)):
-        line = line.replace(link.url, defang(link.url))
-    return line

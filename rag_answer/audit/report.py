@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rag_answer.audit.claims import ClaimVerdict
+from rag_answer.audit.links import extract_links, scan_text
 
 SCHEMA_ID = "rag-answer/audit-report/v1"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 @dataclass
@@ -158,7 +162,7 @@ class AuditReport:
                 cites = ", ".join(f"{c.entry_id}{'' if c.known else ' (unknown)'}" for c in claim.citations) or "—"
                 similarity = "" if claim.similarity is None else f"{claim.similarity:.2f}"
                 evidence = f"{claim.evidence_entry}: {_shorten(claim.evidence or '', 160)}" if claim.evidence else ""
-                sentence = _cell(_defang_text(claim.text))
+                sentence = _cell(defang_text(claim.text))
                 row = (str(claim.line), claim.verdict, similarity, _cell(cites), sentence, _cell(evidence))
                 out.append("| " + " | ".join(row) + " |")
         else:
@@ -178,7 +182,7 @@ class AuditReport:
         if self.claims:
             claim_rows = [
                 (str(claim.line), claim.verdict, "" if claim.similarity is None else f"{claim.similarity:.2f}",
-                 ",".join(c.entry_id for c in claim.citations) or "-", _defang_text(claim.text))
+                 ",".join(c.entry_id for c in claim.citations) or "-", defang_text(claim.text))
                 for claim in self.claims
             ]  # fmt: skip
             out += ["", _table(("line", "claim", "sim", "cites", "sentence"), claim_rows, width)]
@@ -205,18 +209,25 @@ def _ratio(value: float | None) -> str:
 
 
 def defang(url: str) -> str:
-    """A rejected link made unclickable for people: 'hxxps[:]//evil[.]io/x'."""
+    """One link made unclickable for people: 'hxxps[:]//evil[.]io/x', 'mailto[:]me[@]evil[.]io'."""
     text = url.replace("\n", " ")
     if text.lower().startswith("http"):
         text = "hxxp" + text[4:]
+    text = _SCHEME.sub(r"\1[:]", text, count=1)
     return text.replace("://", "[:]//").replace(".", "[.]").replace("@", "[@]")
 
 
-def _defang_text(text: str) -> str:
-    from rag_answer.audit.links import scan_text
-
-    for link in scan_text(text):
-        text = text.replace(link.url, defang(link.url))
+def defang_text(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
+    """Text quoted for people (a claim sentence, a dropped line, a repair note, a report's outside text) with every
+    link the auditor would find in it, in any written form, made unclickable by `defang` (but those `keep`
+    accepts, e.g. supplied links). Longest first, so a link inside a longer one cannot break its replacement."""
+    found = {link.url for link in extract_links(text)} | {link.url for link in scan_text(text)}
+    for url in sorted(found, key=len, reverse=True):
+        bare = url.removeprefix("mailto:")  # an address as written, without the scheme the scanner adds
+        if keep(bare):
+            continue
+        written = url if url in text else bare
+        text = text.replace(written, defang(written))
     return text
 
 

@@ -5,22 +5,14 @@ from __future__ import annotations
 from rag_answer.answer import AnswerResult
 from rag_answer.answer.footer import audit_footer
 from rag_answer.answer.gate import WITHHELD, LinkGate
-from rag_answer.audit import extract_links
-from rag_answer.audit.report import defang
+from rag_answer.audit.report import defang_text
 from rag_answer.chat.session import Exchange
-
-
-def defang_links(text: str) -> str:
-    """Every link in text made unclickable (for repair notes, which quote the rejected line)."""
-    for link in extract_links(text):
-        text = text.replace(link.url, defang(link.url))
-    return text
 
 
 def footer(result: AnswerResult) -> str:
     """ask's audit footer, with the links quoted in repair notes defanged."""
     return "\n".join(
-        defang_links(line) if line.startswith("[repair]") else line for line in audit_footer(result).split("\n")
+        defang_text(line) if line.startswith("[repair]") else line for line in audit_footer(result).split("\n")
     )
 
 
@@ -37,7 +29,7 @@ def after_answer(exchange: Exchange) -> str:
                 f"[audit of the partial answer: {status}] links {summary.links_accepted}/{summary.links} supplied, "
                 f"invalid markers {summary.markers_invalid}"
             )
-            lines.extend(defang_links(f"[repair] {repair}") for repair in audit.repairs)
+            lines.extend(defang_text(f"[repair] {repair}") for repair in audit.repairs)
         return "\n".join(lines)
     result = exchange.result
     assert result is not None
@@ -47,4 +39,4 @@ def after_answer(exchange: Exchange) -> str:
     return "\n".join(line for line in lines if line)
 
 
-__all__ = ["WITHHELD", "LinkGate", "after_answer", "defang_links", "footer"]
+__all__ = ["WITHHELD", "LinkGate", "after_answer", "footer"]

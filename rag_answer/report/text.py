@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from rag_answer.audit.links import scan_text
-from rag_answer.audit.report import defang
+from rag_answer.audit.report import defang_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|@!#~&{}])")
 _MARKER_LIKE = re.compile(r"\[@")
@@ -18,14 +18,6 @@ _MARKER_LIKE = re.compile(r"\[@")
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def defang_links(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
-    """Every link the auditor would find (but those `keep` accepts), made unclickable: 'hxxps[:]//evil[.]io'."""
-    found = sorted({link.url.removeprefix("mailto:") for link in scan_text(text)}, key=len, reverse=True)
-    for url in (url for url in found if not keep(url)):
-        text = text.replace(url, defang(url))
-    return text
 
 
 def drop_links(text: str, replacement: str = "(link removed)") -> str:
@@ -42,13 +34,13 @@ def break_markers(text: str) -> str:
 
 def md_text(text: str) -> str:
     """Outside text as one line of Markdown prose: links defanged, Markdown syntax (and '[@') escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", defang_links(one_line(text)))
+    return _MD_SPECIAL.sub(r"\\\1", defang_text(one_line(text)))
 
 
 def md_code(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
     """Text as an inline code span: links defanged (but those `keep` accepts: supplied ones), markers broken,
     backticks and pipes replaced."""
-    safe = break_markers(defang_links(one_line(text), keep=keep)).replace("`", "'").replace("|", "¦")
+    safe = break_markers(defang_text(one_line(text), keep=keep)).replace("`", "'").replace("|", "¦")
     return f"`{safe}`" if safe else "—"
 
 
