@@ -27,7 +27,7 @@ class BadInputError(RagAnswerError):
     """A source file, catalog or argument that cannot be used as given."""
 
 
-class IndexError_(RagAnswerError):
+class IndexStoreError(RagAnswerError):
     """An index that is missing, corrupt, or built with another embedder."""
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rag_answer.embedder import Embedder
 from rag_answer.entries import SourceSet
-from rag_answer.errors import IndexError_
+from rag_answer.errors import IndexStoreError
 from rag_answer.index_store.store import RestrictedIndex, build_index, load_index, save_index
 
 
@@ -17,7 +17,7 @@ def cached_index(source: SourceSet, embedder: Embedder, cache_dir: Path, *, prog
         index = load_index(root, name, embedder)
         index.sources = [source]  # same bytes, so same entries; keep this file's path for error messages
         return index
-    except IndexError_:
+    except IndexStoreError:
         pass  # absent or stale: build it
     index = build_index([source], embedder, progress=progress)
     save_index(index, root, name)

@@ -26,7 +26,7 @@ from rag_answer import __version__
 from rag_answer.atomic import atomic_write_text
 from rag_answer.embedder import Embedder
 from rag_answer.entries import SourceSet
-from rag_answer.errors import BadInputError, IndexError_
+from rag_answer.errors import BadInputError, IndexStoreError
 from rag_answer.hashing import file_sha256
 from rag_answer.index_store.lock import index_lock
 from rag_answer.index_store.passages import Passage, passage_texts
@@ -137,20 +137,20 @@ def save_index(index: RestrictedIndex, root: Path, name: str) -> Path:
 
 
 def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
-    """Load index/NAME, verifying format, every file's hash and the embedder; IndexError_ says how to rebuild."""
+    """Load index/NAME, verifying format, every file's hash and the embedder; IndexStoreError says how to rebuild."""
     _check_name(name)
     folder = root / name
     rebuild = f"rebuild it with: rag-answer index SOURCE... --name {name}"
     manifest_path = folder / "manifest.json"
     with index_lock(root, name, exclusive=False):
         if not manifest_path.is_file():
-            raise IndexError_("no such index (manifest.json missing)", path=str(folder), hint=rebuild)
+            raise IndexStoreError("no such index (manifest.json missing)", path=str(folder), hint=rebuild)
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise IndexError_("manifest.json is corrupt", path=str(manifest_path), hint=rebuild) from None
+            raise IndexStoreError("manifest.json is corrupt", path=str(manifest_path), hint=rebuild) from None
         if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-            raise IndexError_(
+            raise IndexStoreError(
                 f"unsupported index format {manifest.get('format')!r} version {manifest.get('version')!r}",
                 path=str(manifest_path),
                 hint=rebuild,
@@ -158,10 +158,12 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
         for file in DATA_FILES:
             expected = manifest.get("files", {}).get(file)
             if not (folder / file).is_file() or file_sha256(folder / file) != expected:
-                raise IndexError_(f"{file} does not match its SHA-256 in manifest.json", path=str(folder), hint=rebuild)
+                raise IndexStoreError(
+                    f"{file} does not match its SHA-256 in manifest.json", path=str(folder), hint=rebuild
+                )
         built_with = manifest["embedder"]
         if built_with["weights_sha256"] != embedder.weights_sha256:
-            raise IndexError_(
+            raise IndexStoreError(
                 f"index was built with embedder {built_with['name']} ({built_with['weights_sha256'][:12]}), "
                 f"not the configured {embedder.name} ({embedder.weights_sha256[:12]})",
                 path=str(folder),
@@ -171,7 +173,7 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
         passages = [Passage(**item) for item in json.loads((folder / "passages.json").read_text("utf-8"))]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
     if vectors.ntotal != len(passages) or vectors.d != manifest["dimension"]:
-        raise IndexError_("vectors.faiss does not match passages.json", path=str(folder), hint=rebuild)
+        raise IndexStoreError("vectors.faiss does not match passages.json", path=str(folder), hint=rebuild)
     return RestrictedIndex(folder, manifest, sources, passages, vectors)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_answer.errors import BadInputError, IndexError_
+from rag_answer.errors import BadInputError, IndexStoreError
 from rag_answer.index_store import build_index, load_index, save_index, search
 from rag_answer.index_store.cache import cached_index
 from rag_answer.integrations.langchain import RestrictedIndexRetriever
@@ -50,7 +50,7 @@ def test_manifest_records_format_embedder_counts_hashes_and_links(example_index:
 def test_tampered_file_and_other_embedder_are_refused(example_index: Path, real_embedder, tmp_path: Path) -> None:
     shutil.copytree(example_index / "example", tmp_path / "copy")
     (tmp_path / "copy" / "passages.json").write_text("[]", "utf-8")
-    with pytest.raises(IndexError_, match="passages.json does not match") as caught:
+    with pytest.raises(IndexStoreError, match="passages.json does not match") as caught:
         load_index(tmp_path, "copy", real_embedder)
     assert "rag-answer index" in caught.value.one_line()
 
@@ -59,10 +59,10 @@ def test_tampered_file_and_other_embedder_are_refused(example_index: Path, real_
     manifest = json.loads(manifest_path.read_text("utf-8"))
     manifest["embedder"]["weights_sha256"] = "f" * 64
     manifest_path.write_text(json.dumps(manifest), "utf-8")
-    with pytest.raises(IndexError_, match="built with embedder"):
+    with pytest.raises(IndexStoreError, match="built with embedder"):
         load_index(tmp_path, "other", real_embedder)
 
-    with pytest.raises(IndexError_, match="no such index"):
+    with pytest.raises(IndexStoreError, match="no such index"):
         load_index(tmp_path, "absent", real_embedder)
     with pytest.raises(BadInputError, match="plain folder name"):
         load_index(tmp_path, "../escape", real_embedder)
