@@ -23,3 +23,46 @@ def find_markers(text: str) -> list[str]:
 
 def is_refusal(text: str) -> bool:
     return REFUSAL_PHRASE.lower() in " ".join(text.split()).lower()
+
+# Said, once per gap, where the supplied sources do not answer a part of the question.
+GAP_PHRASE = "The supplied sources do not say"
+
+
+def gap_sentence(part: str) -> str:
+    return f'{GAP_PHRASE}: "{part}"'
+
+
+def unfit_model_sentence(entry_id: str) -> str:
+    return (
+        f"The recommended model {marker(entry_id)} is not shown to fit this question: its entry gives no evidence "
+        "that it does this task."
+    )
+
+
+def title_only_sentence(entry_id: str) -> str:
+    return f"{marker(entry_id)} The recommended model; its entry supplies only its name and links."
+
+
+def unchecked_item_sentence(entry_id: str) -> str:
+    """A part-4 item whose description was removed by the claim check."""
+    return f"{marker(entry_id)} Listed without a description: the one written did not pass the claim check."
+
+
+# Sentences the program writes (not claims about a source): the auditor does not judge them.
+PROGRAM_SENTENCES = re.compile(
+    "|".join(
+        [
+            re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
+            r"The recommended model \[@[a-z0-9-]+\] is not shown to fit this question: its entry gives no evidence "
+            r"that it does this task\.",
+            r"(?:\[@[a-z0-9-]+\] )?The recommended model; its entry supplies only its name and links\.",
+            r"(?:\[@[a-z0-9-]+\] )?Listed without a description: the one written did not pass the claim check\.",
+            r"Input: .* -> Model: \[@[a-z0-9-]+\] -> Output: .*",
+        ]
+    )
+)
+
+
+def is_program_sentence(text: str) -> bool:
+    """text: a sentence with its rendered links already removed."""
+    return PROGRAM_SENTENCES.fullmatch(" ".join(text.split()).strip().removeprefix("- ")) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -42,3 +43,16 @@ def load_template(name: str) -> Template:
     if any(not field.isidentifier() for field in fields):
         raise ConfigError("prompt template has a malformed {variable}", path=str(path))
     return Template(name, text, frozenset(fields))
+
+
+# Anything that looks like a link: scheme URLs, www. hosts, and bare host/path forms.
+_URLISH = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|dev|example|edu|gov|co|me|app)\b\S*)",
+    re.IGNORECASE,
+)
+MASK = "[link removed]"
+
+
+def mask_links(text: str) -> str:
+    """Links in source text replaced by a mask: the model never sees one, so it has nothing to copy."""
+    return _URLISH.sub(MASK, text)

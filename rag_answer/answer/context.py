@@ -7,20 +7,14 @@ to the LLM without any link, and with URLs in summaries masked, so there is noth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rag_answer.citations import marker
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import Hit, RestrictedIndex, search
+from rag_answer.prompts import mask_links
 
-# Anything that looks like a link: scheme URLs, www. hosts, and bare host/path forms.
-_URLISH = re.compile(
-    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|dev|example|edu|gov|co|me|app)\b\S*)",
-    re.IGNORECASE,
-)
-MASK = "[link removed]"
 _SUMMARY_CHARS = 1200  # per entry: keeps a five-entry prompt well inside a 4k context
 
 
@@ -33,10 +27,6 @@ class Context:
     @property
     def models(self) -> list[Entry]:
         return [entry for entry in self.entries if entry.kind == "model"]
-
-
-def mask_links(text: str) -> str:
-    return _URLISH.sub(MASK, text)
 
 
 def select_context(

@@ -1,29 +1,45 @@
-"""Answering one question: retrieve (restricted), generate under the grammar, render links, audit, repair."""
+"""Answering one question: retrieve (restricted), read each entry on its own, compose, check every claim,
+repair, and only then show the answer.
+
+Nothing is shown before it is checked: a sentence the claim checker finds misattributed, contradicted or
+unsupported is removed (an item falls back to its title and links) and the repair is reported.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_answer.answer.context import Context, select_context, sources_block
+from rag_answer.answer.compose import (
+    MAX_ANSWER_SENTENCES,
+    answer_sentence,
+    compose,
+    sources_section,
+    split_sections,
+)
+from rag_answer.answer.context import Context, select_context
 from rag_answer.answer.gate import LinkGate
-from rag_answer.answer.render import cited_ids, render_body, sources_section, split_sections
+from rag_answer.answer.reading import Reading, read_entry, read_task
+from rag_answer.answer.render import cited_ids
 from rag_answer.answer.verify import Verification, verify_answer
-from rag_answer.citations import REFUSAL_PHRASE, marker
+from rag_answer.audit.claims import FLAGGED, ClaimJudge
+from rag_answer.audit.judge import LlmJudge
+from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
-from rag_answer.llm.engine import GenerationStats, TextGenerator, chat_prefix, chat_turn
-from rag_answer.llm.grammar import answer_grammar
-from rag_answer.prompts import load_template
+from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.settings import Settings
 
-# Retrieval at or above this cosine is taken as on topic: the model is not offered the refusal. Measured on the
-# 27 evaluation prompts: answerable questions score 0.24-0.66, the unanswerable one 0.01; at 0.35 the models
-# refused two answerable prompts (002 at 0.29, adv_023 at 0.28).
+# Retrieval at or above this cosine is taken as on topic. Below it, an answer in which no entry's reading
+# answers the question is a refusal. Measured on the eval prompts: answerable questions score 0.24-0.66.
 CONFIDENT_SCORE = 0.20
+# A part of the question whose best cosine to every kept answer sentence is below this is reported as a gap
+# (tuned on the dev split of eval/fields; see eval/README.md).
+GAP_COVERAGE = 0.30
 
 
 @dataclass
@@ -35,7 +51,7 @@ class Turn:
 @dataclass
 class AnswerResult:
     question: str
-    text: str  # the final answer as shown: body with links rendered, then the sources list
+    text: str  # the final answer as shown, with the sources list
     body: str
     sections: dict[str, str]
     citations: list[str]
@@ -46,6 +62,8 @@ class AnswerResult:
     verification: Verification | None
     stats: GenerationStats
     timings: dict[str, float] = field(default_factory=dict)
+    readings: list[Reading] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
 
     def to_dict(self, settings: Settings, model: dict[str, str]) -> dict[str, Any]:
         return {
@@ -60,6 +78,7 @@ class AnswerResult:
             "retrieved": [hit.to_dict() for hit in self.context.hits],
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
+            "repairs": self.repairs,
             "audit": self.verification.to_dict() if self.verification else None,
             "timings": {key: round(value, 3) for key, value in self.timings.items()},
             "generation": self.stats.to_dict(),
@@ -71,16 +90,23 @@ class AnswerResult:
         }
 
 
-def build_prompt(context: Context, question: str, history: list[Turn]) -> tuple[str, str]:
-    """(fixed prefix: instructions + sources, suffix: earlier turns + this question)."""
-    system = load_template("answer_system").render(
-        marker_example=marker(context.entries[0].id),
-        refusal_phrase=REFUSAL_PHRASE,
-        sources=sources_block(context.entries),
-    )
-    question_template = load_template("answer_question")
-    suffix = "".join(chat_turn(question_template.render(question=t.question), t.answer) for t in history)
-    return chat_prefix(system), suffix + chat_turn(question_template.render(question=question))
+def relevance_order(context: Context) -> list[Entry]:
+    """Retrieved entries best first, then recommended models that were not retrieved."""
+    best: dict[str, float] = {}
+    for hit in context.hits:
+        best[hit.entry.id] = max(best.get(hit.entry.id, -1.0), hit.score)
+    ranked = sorted(context.entries, key=lambda entry: (entry.id not in best, -best.get(entry.id, -1.0)))
+    return ranked
+
+
+def question_parts(question: str) -> list[str]:
+    """The things a question asks: split at '?' and at ', and what/how/why ...' joints."""
+    joints = r"(?:,\s*(?:and|or)?\s*|\s+and\s+|;\s*)(?=(?:what|how|why|which|where|when|who|whose|does|do|is|are|can|could|should|would|will)\b)"
+    parts: list[str] = []
+    for chunk in re.split(r"\?+", " ".join(question.split())):
+        parts.extend(piece.strip(" ,.;:") for piece in re.split(joints, chunk, flags=re.IGNORECASE))
+    asked = [part for part in parts if re.match(r"(?i)(what|how|why|which|where|when|who|whose|does|do|is|are|can|could|should|would|will)\b", part)]
+    return [part[:1].lower() + part[1:] + "?" for part in asked if len(part.split()) >= 3]
 
 
 def answer_question(
@@ -95,56 +121,61 @@ def answer_question(
     on_text: Callable[[str], None] | None = None,
     check_claims: bool = True,
     retrieval_query: str | None = None,
+    full: bool | None = None,
+    judge: ClaimJudge | None = None,
 ) -> AnswerResult:
-    """retrieval_query: what to retrieve with instead of the question (a chat follow-up such as "and why?")."""
+    """full: the task / answer / workflow / papers form (default: for a first question; a follow-up in a chat,
+    given history, gets the short form: cited answer sentences and their sources).
+    judge: the entailment judge for the claim check (default: the answering model itself)."""
     started = time.perf_counter()
     write = on_text or (lambda _text: None)
-    query = retrieval_query or question
-    context = select_context(index, embedder, query, source_nos=source_nos, top_k=settings.top_k)
+    full = not history if full is None else full
+    context = select_context(index, embedder, retrieval_query or question, source_nos=source_nos, top_k=settings.top_k)
     timings = {"retrieval_s": time.perf_counter() - started}
-    entries = {entry.id: entry for entry in context.entries}
     gate = LinkGate(context.entries, write)  # nothing unsupplied streams, even for a moment
-    emit = gate.feed
 
     if not context.entries or context.best_score < settings.min_score:
         reason = f"retrieval: best passage score {context.best_score:.2f} is below min_score {settings.min_score}"
-        emit(REFUSAL_PHRASE + "\n")
+        gate.feed(REFUSAL_PHRASE + "\n")
         return AnswerResult(question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], context, True, reason,
                             None, GenerationStats(), timings)  # fmt: skip
 
-    prefix, suffix = build_prompt(context, question, history or [])
-    grammar = answer_grammar(context.entries, context.models, allow_refusal=context.best_score < CONFIDENT_SCORE)
-    model_text = ""
-    shown = ""
-    for piece in generator.stream(
-        prefix, suffix, grammar=grammar, max_tokens=settings.max_tokens, temperature=settings.temperature,
-        seed=settings.seed,
-    ):  # fmt: skip
-        model_text += piece
-        rendered = render_body(model_text, entries)
-        emit(rendered[len(shown) :])
-        shown = rendered
-    if not model_text.endswith("\n"):
-        model_text += "\n"
-    body = render_body(model_text, entries)
-    emit(body[len(shown) :])
-    timings["generation_s"] = generator.last_stats.seconds_total
+    stats: GenerationStats | None = None
+    task = ""
+    if full:
+        task, stats = read_task(generator, question, settings)
+    readings: list[Reading] = []
+    for entry in relevance_order(context):
+        if not full and not entry.summary.strip():
+            continue  # a follow-up is answered from evidence; a name-only model has none
+        reading, call = read_entry(generator, entry, question, settings)
+        readings.append(reading)
+        stats = call if stats is None else stats.add(call)
+    stats = stats or GenerationStats()
+    timings["generation_s"] = stats.seconds_total
 
-    if model_text.strip() == REFUSAL_PHRASE:  # the grammar's refusal branch (the phrase inside an answer is not one)
+    if not any(r.answer for r in readings) and context.best_score < CONFIDENT_SCORE:
+        gate.feed(REFUSAL_PHRASE + "\n")
         return AnswerResult(question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], context, True,
-                            "the model found the sources do not cover the question", None, generator.last_stats,
-                            timings)  # fmt: skip
+                            "no source's reading answers the question", None, stats, timings, readings)  # fmt: skip
 
+    check_started = time.perf_counter()
+    claim_judge = (judge or LlmJudge(generator)) if check_claims else None
+    repairs: list[str] = []
+    readings, repairs = _repair_readings(readings, context.entries, embedder if check_claims else None, claim_judge)
+    answers = [answer_sentence(r) for r in readings if r.answer][:MAX_ANSWER_SENTENCES]
+    gaps = _gaps(question, answers, embedder)
+    body = compose(task, answers, gaps, readings, full=full)
+    entries = {entry.id: entry for entry in context.entries}
     cited = [entries[entry_id] for entry_id in cited_ids(body, entries)]
     sources = sources_section(cited)
-    emit("\n" + sources if sources else "")
-    gate.close()
-    verify_started = time.perf_counter()
-    verification = verify_answer(body + ("\n" + sources if sources else ""), context.entries,
-                                 embedder if check_claims else None)  # fmt: skip
+    text = body + ("\n" + sources if sources else "")
+    verification = verify_answer(text, context.entries, embedder if check_claims else None, judge=claim_judge)
     final = verification.text
+    gate.feed(final)
+    gate.close()
     cited = [entries[entry_id] for entry_id in cited_ids(final, entries)]
-    timings["audit_s"] = time.perf_counter() - verify_started
+    timings["check_s"] = time.perf_counter() - check_started
     timings["total_s"] = time.perf_counter() - started
     return AnswerResult(
         question=question,
@@ -157,6 +188,43 @@ def answer_question(
         refused=False,
         refusal_reason=None,
         verification=verification,
-        stats=generator.last_stats,
+        stats=stats,
         timings=timings,
+        readings=readings,
+        repairs=repairs + verification.repairs,
     )
+
+
+def _repair_readings(
+    readings: list[Reading], entries: list[Entry], embedder: Embedder | None, judge: ClaimJudge | None
+) -> tuple[list[Reading], list[str]]:
+    """Check each reading's answer sentence and offers phrase against every entry; drop what fails."""
+    if embedder is None:
+        return readings, []
+    from rag_answer.audit.claims import judge_sentence
+
+    repairs: list[str] = []
+    for reading in readings:
+        entry = reading.entry
+        if reading.answer:
+            verdict = judge_sentence(reading.answer, entry, entries, embedder, judge)
+            if verdict.verdict in FLAGGED:
+                repairs.append(f"removed the answer sentence for [@{entry.id}] ({verdict.verdict}: {verdict.reason})")
+                reading.answer = ""
+        if reading.offers:
+            verdict = judge_sentence(f"It offers {reading.offers}", entry, entries, embedder, judge)
+            if verdict.verdict in FLAGGED:
+                repairs.append(f"removed the description of [@{entry.id}] ({verdict.verdict}: {verdict.reason})")
+                reading.offers = ""
+    return readings, repairs
+
+
+def _gaps(question: str, answers: list[str], embedder: Embedder) -> list[str]:
+    parts = question_parts(question)
+    if not answers:
+        return parts or []
+    if len(parts) < 2:
+        return []
+    vectors = embedder.encode(parts + answers)
+    coverage = (vectors[: len(parts)] @ vectors[len(parts) :].T).max(axis=1)
+    return [part for part, score in zip(parts, coverage, strict=True) if score < GAP_COVERAGE]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag_answer.audit import AuditReport, audit
+from rag_answer.audit.claims import ClaimJudge
 from rag_answer.audit.report import defang, defang_text
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
@@ -32,10 +33,11 @@ def verify_answer(
     entries: list[Entry],
     embedder: Embedder | None,
     *,
+    judge: ClaimJudge | None = None,
     protected: Callable[[str], bool] = lambda line: line.startswith("### "),
 ) -> Verification:
     """Audit text; drop every line holding a rejected link or an invalid marker, then audit again."""
-    report = audit(text, entries, embedder=embedder, claims=embedder is not None)
+    report = audit(text, entries, embedder=embedder, claims=embedder is not None, judge=judge)
     bad = {finding.line: f"link {defang(finding.url)}: {finding.reason}" for finding in report.rejected_links}
     bad |= {finding.line: f"marker [@{finding.id}]: {finding.reason}" for finding in report.invalid_markers}
     if not bad:
@@ -48,5 +50,5 @@ def verify_answer(
             del lines[number - 1]
     repaired = "\n".join(lines)
     return Verification(
-        repaired, audit(repaired, entries, embedder=embedder, claims=embedder is not None), repairs[::-1]
+        repaired, audit(repaired, entries, embedder=embedder, claims=embedder is not None, judge=judge), repairs[::-1]
     )

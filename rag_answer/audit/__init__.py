@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 
 from rag_answer.audit.claims import (
     CitationCheck,
+    ClaimJudge,
     ClaimVerdict,
     EmbedderLike,
-    Judge,
     Thresholds,
     check_claims,
+    entry_names,
     split_sentences,
 )
 from rag_answer.audit.links import FoundLink, extract_links
@@ -37,7 +38,7 @@ def audit(
     *,
     embedder: EmbedderLike | None = None,
     claims: bool = True,
-    judge: Judge | None = None,
+    judge: ClaimJudge | None = None,
     thresholds: Thresholds | None = None,
     line_offset: int = 0,
     source: str | None = None,
@@ -45,8 +46,8 @@ def audit(
     """Audit an answer against the supplied entries.
 
     embedder: anything with encode(list[str]) -> L2-normalized vectors; None loads the default embedder
-    (only when claims=True). judge: optional judge(sentence, passage) -> True/False/None, e.g. the local LLM
-    under a yes/no grammar; off by default. line_offset: added to every line (the answer's place in its file).
+    (only when claims=True). judge: optional judge(claim, entry) -> probability the entry states the claim,
+    e.g. rag_answer.audit.judge.LlmJudge over the local GGUF; off by default. line_offset: added to every line (the answer's place in its file).
     """
     entry_list: Sequence[Entry] = tuple(entries.entries if isinstance(entries, SourceSet) else entries)
     allowed = allowed_link_set(entry_list)
@@ -75,7 +76,7 @@ def audit_links(
     found = extract_links(text)
     verdicts = [check_link(link.url, allowed) for link in found]
     findings = [_finding(link, verdict, allowed, line_offset) for link, verdict in zip(found, verdicts, strict=True)]
-    titles = _entry_names(entries)
+    titles = entry_names(entries)
     for index, link in enumerate(found):
         if link.kind == "link_text" and link.target is not None:
             _flag_text_mismatch(index, link, verdicts, findings, found, allowed)
@@ -158,25 +159,13 @@ def _mark(finding: LinkFinding, reason: str) -> None:
     finding.reason = f"link text names a different resource than its target: {reason}"
 
 
-def _entry_names(entries: Sequence[Entry]) -> dict[str, set[str]]:
-    """An entry's id, full title and a distinctive first title word (4+ characters, with a digit or capitals)."""
-    names: dict[str, set[str]] = {}
-    for entry in entries:
-        found = {entry.id.lower(), entry.title.lower()}
-        head = re.split(r"[:\s]", entry.title, maxsplit=1)[0]
-        if len(head) >= 4 and re.search(r"\d|[A-Z].*[A-Z]", head):
-            found.add(head.lower())
-        names[entry.id] = found
-    return names
-
-
 __all__ = [
     "AllowedLinks",
     "AuditReport",
     "CitationCheck",
+    "ClaimJudge",
     "ClaimVerdict",
     "FoundLink",
-    "Judge",
     "LinkFinding",
     "LinkVerdict",
     "MarkerFinding",

@@ -1,18 +1,24 @@
-"""Claim checking: split an answer into sentences, and judge each cited sentence against the entries it cites.
+"""Claim checking: split an answer into sentences and judge each cited sentence against EVERY supplied entry.
 
-A sentence cites an entry with a marker `[@id]` or with a link that names one of the entry's supplied links.
-Each cited sentence is compared with the cited entries' passages (the title, and windows of one and two
-summary sentences) by embedding cosine, and its numbers and names (dataset, metric, model names) must
-appear in the cited entries' text. An optional `judge(sentence, passage) -> bool | None` (the local LLM
-under a yes/no grammar) can confirm or overrule. Sentences that make a claim about a source without a
-citation are returned with verdict "uncited".
+Verdicts:
+- supported: the cited entry backs it;
+- misattributed: another entry backs it clearly better than the cited one (named in `evidence_entry`);
+- contradicted: the cited entry says otherwise (negation, a changed number or name, a reversed comparison);
+- unsupported: nothing the cited entry says backs it (an invented specific, or the judge says no);
+- weak: close to the cited entry but not clearly backed;
+- uncited: a claim about a source with no citation.
+
+The evidence is deterministic checks (numbers tied to the word they count, names, negation and antonyms,
+the order of a comparison, IDF-weighted word overlap and MiniLM cosine per entry; never URLs) and an
+optional entailment judge (the local GGUF, see audit/judge.py) asked about the cited entry.
+Program-written sentences (sources list, rendered links, gap and fit notes) are not claims.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,11 +26,17 @@ import numpy as np
 
 from rag_answer.audit.links import markdown_parser, scan_text
 from rag_answer.audit.normalize import AllowedLinks, check_link, entry_for
-from rag_answer.citations import MARKER_PATTERN, is_refusal
+from rag_answer.citations import MARKER_PATTERN, is_program_sentence, is_refusal
 from rag_answer.entries import Entry
 
-Judge = Callable[[str, str], "bool | None"]
-VERDICTS = ("supported", "weak", "unsupported", "uncited")
+VERDICTS = ("supported", "weak", "misattributed", "contradicted", "unsupported", "uncited")
+FLAGGED = frozenset({"misattributed", "contradicted", "unsupported"})  # removed or flagged before an answer is final
+
+
+class ClaimJudge(Protocol):
+    """An entailment judge: the probability that `entry` states everything in `claim`."""
+
+    def __call__(self, claim: str, entry: Entry) -> float: ...
 
 
 class EmbedderLike(Protocol):
@@ -33,11 +45,13 @@ class EmbedderLike(Protocol):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cosine thresholds for all-MiniLM-L6-v2 (see docs/audit.md for how they were chosen)."""
+    """Tuned on the dev split of eval/fields/claims (python eval/claims_bench.py --split dev); see docs/audit.md."""
 
-    support: float = 0.55  # at or above: supported on similarity alone
-    weak: float = 0.35  # below: unsupported; with every number and name found, at or above: supported
-    numbers: float = 0.25  # with every number (and name) found in the cited entries, at or above: supported
+    support: float = 0.55  # cosine at or above which a sentence is close to the cited entry
+    weak: float = 0.35  # cosine below which (with little word overlap) it is unsupported
+    coverage: float = 0.5  # IDF-weighted share of the sentence's words found in the cited entry
+    margin: float = 0.15  # another entry's score above the cited one's by this much: misattributed
+    judge_yes: float = 0.5  # judge probability at or above which the cited entry supports the sentence
     claim: float = 0.5  # an uncited sentence this close to an entry is a claim about it
 
 
@@ -66,7 +80,7 @@ class ClaimVerdict:
     evidence: str | None = None
     evidence_entry: str | None = None
     missing: list[str] = field(default_factory=list)  # numbers and names not found in the cited entries
-    judge: bool | None = None
+    judge: float | None = None  # the judge's probability that the cited entry supports the sentence
 
 
 @dataclass
@@ -82,24 +96,6 @@ _ABBREVIATIONS = {"e.g", "i.e", "et al", "fig", "figs", "vs", "etc", "approx", "
                   "sec", "tab", "ref", "refs", "resp", "incl", "al", "ca", "st", "jr", "inc", "ltd", "vol", "pp"}
 # fmt: on
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?:[ \t]*(?:\[@[^\]\n]*\])+)?(?:\s+|$)")  # markers after "." stay
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(%|[kKmM]\b|[bB]\b)?(?![\w]|\.\d)")
-_NAME = re.compile(
-    r"(?<![\w-])(?=[\w-]*[A-Za-z])(?:[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z][\w-]*)"
-)
-_COMMON_ACRONYMS_WORDS = (
-    "AI ML DL LLM LLMS GPU GPUS CPU API URL PDF RGB HD UI UX NLP CV OK US UK EU FAQ TLDR NB PS README OCR "
-    "JSON YAML HTML CSS SOTA TBD ETC GAN GANS CNN CNNS RNN VAE ID IDS IO OS SSD RAM DSLR CNAPS ONLY NOT "
-    "GITHUB ARXIV PYTORCH HUGGINGFACE YOUTUBE "
-)
-_COMMON_ACRONYMS = frozenset(_COMMON_ACRONYMS_WORDS.split())
-# fmt: off
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
-                 "single": 1, "dual": 2, "pair": 2, "double": 2, "triple": 3}
-# fmt: on
-_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
-
-
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of the answer's prose (headings and code left out), with 1-based lines and link targets."""
     sentences: list[Sentence] = []
@@ -200,50 +196,311 @@ def entry_passages(entry: Entry) -> list[str]:
     return passages
 
 
-def claim_facts(sentence: str) -> tuple[list[str], list[str]]:
-    """(numbers, names) a sentence states, with markers and links removed first."""
+def entry_text(entry: Entry) -> str:
+    """What an entry states: its title and summary. Never its links: "1.5" in a URL proves nothing."""
+    return f"{entry.title}\n{entry.summary}"
+
+
+def claim_text(sentence: str) -> str:
+    """A sentence without its markers and links: what it claims."""
     text = MARKER_PATTERN.sub(" ", sentence)
     for link in scan_text(text):
         text = text.replace(link.url.removeprefix("mailto:"), " ")
-    names = [name for name in _NAME.findall(text) if name.upper().rstrip("S") not in _COMMON_ACRONYMS
-             and name.upper() not in _COMMON_ACRONYMS]  # fmt: skip
-    numbers = [match.group(0).strip() for match in _NUMBER.finditer(text)]
-    return numbers, names
+    text = re.sub(r"\((?:\s*(?:Paper|GitHub)\s*:?\s*\|?\s*)*\)", " ", text)
+    return " ".join(text.split()) or sentence
 
 
-def _number_values(text: str) -> set[float]:
-    values: set[float] = set()
+# -- deterministic evidence ---------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent\b|[kKmMbB]\b|x\b|×|million\b|billion\b|thousand\b)?"
+)
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+_NAME = re.compile(
+    r"(?<![\w-])(?=[\w-]*[A-Za-z])(?:[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z][\w-]*)"
+)
+_COMMON_ACRONYMS = frozenset(
+    ["AI", "ML", "DL", "LLM", "LLMS", "GPU", "GPUS", "CPU", "API", "URL", "PDF", "RGB", "HD", "UI", "UX", "NLP", "CV", "OK", "US", "UK", "EU", "FAQ", "NB", "PS", "README", "JSON", "YAML", "HTML", "CSS", "SOTA", "TBD", "ETC", "ID", "IDS", "IO", "OS", "RAM", "DSLR", "CNAPS", "ONLY", "NOT", "GITHUB", "ARXIV", "2D", "3D", "4D"]
+)
+_STOP = frozenset(
+    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from", "as", "at", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "which", "who", "whom", "what", "how", "why", "when", "where", "than", "then", "there", "their", "they", "them", "we", "our", "you", "your", "he", "she", "his", "her", "not", "no", "can", "could", "may", "might", "will", "would", "should", "do", "does", "did", "done", "has", "have", "had", "into", "over", "under", "about", "after", "before", "also", "such", "more", "most", "less", "many", "much", "very", "both", "each", "other", "some", "any", "all", "one", "two", "three", "new", "using", "use", "used", "uses", "based", "via", "while", "per", "up", "out", "so", "if", "but", "only", "own", "same", "well", "just", "between", "within", "across", "without", "model", "models", "paper", "source", "approach", "method", "methods", "work", "show", "shows", "shown", "propose", "proposes", "proposed", "present", "presents", "introduce", "introduces", "offers", "offer", "provide", "provides", "it's"]
+)
+# Verb negation only: "no", "without" and "instead of" mostly paraphrase "free of X" ("with no manual tuning").
+_NEGATION = re.compile(r"\b(?:not|never|cannot|can't|unable|\w+n't)\b", re.IGNORECASE)
+# A word and its opposites: a sentence using one where the evidence uses the other is contradicted.
+_OPPOSITES = [
+    ({"outperform", "outperforms", "outperformed", "beats", "beat", "surpass", "surpasses", "exceeds", "better"},
+     {"underperform", "underperforms", "worse", "trails", "lags"}),
+    ({"improve", "improves", "improved", "improving", "boost", "boosts", "increase", "increases", "increased"},
+     {"degrade", "degrades", "degraded", "worsen", "worsens", "hurt", "hurts", "decrease", "decreases",
+      "decreased", "reduce", "reduces", "reduced", "lower", "lowers"}),
+    ({"faster", "quicker", "speedup", "speeds"}, {"slower", "slowdown", "slows"}),
+    ({"more", "larger", "bigger", "higher", "greater", "longer"}, {"fewer", "less", "smaller", "lower", "shorter"}),
+    ({"stable", "robust", "consistent"}, {"unstable", "brittle", "inconsistent"}),
+    ({"requires", "require", "needs", "need", "depends", "relies"}, {"avoids", "eliminates", "removes", "without"}),
+    ({"supervised", "paired", "labeled", "labelled"}, {"unsupervised", "unpaired", "unlabeled", "unlabelled",
+                                                       "self-supervised"}),
+    ({"generalize", "generalizes", "generalises", "transfers"}, {"overfits", "overfit"}),
+    ({"succeeds", "success", "successfully"}, {"fails", "failure", "struggles", "struggle"}),
+    ({"small", "compact", "lightweight", "efficient", "cheap"}, {"large", "heavy", "expensive", "costly"}),
+]
+_COMPARATIVE = re.compile(
+    r"\b(?:outperform\w*|beat\w*|surpass\w*|exceed\w*|better than|worse than|faster than|slower than|more \w+ than|"
+    r"fewer \w+ than|higher than|lower than|over|against|compared (?:to|with)|vs\.?|than)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Facts:
+    numbers: list[tuple[float, str, str]]  # (value, unit, the word it counts)
+    names: list[str]
+
+
+def _number_value(digits: str, unit: str) -> float:
+    value = float(digits.replace(",", ""))
+    return value * _SCALE.get(unit.lower(), 1.0) if unit else value
+
+
+def extract_facts(text: str) -> Facts:
+    """Numbers with their unit and the word after them ("11K frames" -> 11000, 'k', 'frames'), and names."""
+    text = re.sub(r"\$|\\[a-z]+\{?|[{}~]", " ", text)  # LaTeX: $\sim$ 3\% -> 3%
+    text = text.replace("\\%", "%")
+    numbers = []
     for match in _NUMBER.finditer(text):
-        value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
-        values.add(value)
-        suffix = (match.group(3) or "").lower()
-        if suffix in _SCALE:
-            values.add(value * _SCALE[suffix])
-        if suffix == "%":
-            values.add(round(value / 100, 6))
-    for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _WORD_NUMBERS:
-            values.add(float(_WORD_NUMBERS[word]))
-    return values
+        unit = (match.group(2) or "").strip()
+        after = re.match(r"\s*([A-Za-z][\w-]*)", text[match.end() :])
+        word = after.group(1).lower() if after else ""
+        numbers.append((_number_value(match.group(1), unit), unit.lower().replace("percent", "%"), word))
+    names = [name for name in _NAME.findall(text) if name.upper() not in _COMMON_ACRONYMS
+             and name.upper().rstrip("S") not in _COMMON_ACRONYMS]  # fmt: skip
+    return Facts(numbers, names)
 
 
-def _number_found(number: str, values: set[float]) -> bool:
-    found = _number_values(number)
-    return any(any(abs(value - known) < 1e-9 or abs(value * 100 - known) < 1e-6 for known in values)
-               for value in found)  # fmt: skip
+def _same_number(value: float, unit: str, known: tuple[float, str, str]) -> bool:
+    other, other_unit, _ = known
+    if abs(value - other) <= 1e-9 * max(1.0, abs(value)):
+        return True
+    # 85% and 0.85 state the same share; nothing looser ("0.2" is not "20").
+    return (unit == "%") != (other_unit == "%") and abs((value / 100 if unit == "%" else value)
+                                                         - (other / 100 if other_unit == "%" else other)) < 1e-9
 
 
-def _missing_facts(sentence: str, source_text: str) -> list[str]:
-    numbers, names = claim_facts(sentence)
-    values = _number_values(source_text)
-    lowered = source_text.lower()
-    missing = [number for number in numbers if not _number_found(number, values)]
-    missing.extend(name for name in names if name.lower() not in lowered)
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+|\d+(?:\.\d+)?", text) if w.lower() not in _STOP]
+
+
+class EntryProfile:
+    """One entry's evidence: its text, words, facts and passages, computed once per check."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.text = entry_text(entry)
+        self.lower = self.text.lower()
+        self.words = set(content_words(self.text))
+        self.facts = extract_facts(self.text)
+        self.passages = entry_passages(entry)
+
+
+@dataclass
+class Scored:
+    """How well one entry backs one sentence."""
+
+    entry_id: str
+    similarity: float
+    coverage: float
+    passage: str
+    missing: list[str]
+
+    @property
+    def score(self) -> float:
+        return 0.5 * self.similarity + 0.5 * self.coverage
+
+
+def _missing(facts: Facts, profile: EntryProfile) -> list[str]:
+    missing = [f"{value:g}{unit}" for value, unit, _ in facts.numbers
+               if not any(_same_number(value, unit, known) for known in profile.facts.numbers)]  # fmt: skip
+    missing += [name for name in facts.names if name.lower() not in profile.lower]
     return list(dict.fromkeys(missing))
 
 
-def entry_text(entry: Entry) -> str:
-    return "\n".join([entry.title, entry.summary, *entry.links])
+def _coverage(words: list[str], profile: EntryProfile, idf: dict[str, float]) -> float:
+    if not words:
+        return 0.0
+    total = sum(idf.get(word, 1.0) for word in words)
+    return sum(idf.get(word, 1.0) for word in words if word in profile.words) / total
+
+
+def _opposed(sentence: str, evidence: str) -> str | None:
+    """Why the sentence says the opposite of its evidence passage, or None."""
+    said = {w.lower() for w in re.findall(r"[\w-]+", sentence)}
+    seen = {w.lower() for w in re.findall(r"[\w-]+", evidence)}
+    if _NEGATION.search(sentence) and not _NEGATION.search(evidence):
+        return "negation: the evidence states it positively"
+    for one, other in _OPPOSITES:
+        for mine, theirs in ((one, other), (other, one)):
+            if said & mine and not seen & mine and seen & theirs:
+                return f"'{sorted(said & mine)[0]}' where the evidence says '{sorted(seen & theirs)[0]}'"
+    return None
+
+
+def _reversed(sentence: str, profile: EntryProfile) -> bool:
+    """A comparison whose two named sides appear in the evidence the other way round."""
+    if not _COMPARATIVE.search(sentence):
+        return False
+    names = [n for n in dict.fromkeys(extract_facts(sentence).names) if n.lower() in profile.lower]
+    words = [w for w in re.findall(r"[A-Za-z][\w-]{3,}", sentence)
+             if w.lower() not in _STOP and w.lower() in profile.lower]  # fmt: skip
+    sides = names if len(names) >= 2 else list(dict.fromkeys(names + words))
+    if len(sides) < 2:
+        return False
+    first, second = sides[0].lower(), sides[1].lower()
+    for passage in profile.passages:
+        lowered = passage.lower()
+        if first in lowered and second in lowered and _COMPARATIVE.search(passage):
+            claimed = sentence.lower()
+            return lowered.index(second) < lowered.index(first) and claimed.index(first) < claimed.index(second)
+    return False
+
+
+def _changed_number(facts: Facts, profile: EntryProfile) -> str | None:
+    """A number the entry states differently for the same thing ("11K frames" where it says 20K frames)."""
+    for value, unit, word in facts.numbers:
+        if any(_same_number(value, unit, known) for known in profile.facts.numbers):
+            continue
+        if any(known_word == word and word for _, _, known_word in profile.facts.numbers) or any(
+            known_unit == unit and unit for _, known_unit, _ in profile.facts.numbers
+        ):
+            return f"{value:g}{unit} {word}".strip()
+    return None
+
+
+# -- the verdict --------------------------------------------------------------------------------------------------
+
+
+def judge_sentence(
+    sentence: str,
+    cited: Entry,
+    entries: Sequence[Entry],
+    embedder: EmbedderLike,
+    judge: ClaimJudge | None = None,
+    *,
+    thresholds: Thresholds | None = None,
+    line: int = 0,
+) -> ClaimVerdict:
+    """The verdict on one sentence that cites `cited`, scored against every entry."""
+    limits = thresholds or Thresholds()
+    profiles = _profiles(entries if any(e.id == cited.id for e in entries) else [*entries, cited])
+    claim = claim_text(sentence)
+    scored = _score_all(claim, profiles, embedder)
+    return _verdict(sentence, claim, cited.id, scored, profiles, judge, limits, line, [])
+
+
+_PROFILE_CACHE: dict[tuple[str, str, str], EntryProfile] = {}
+
+
+def _profiles(entries: Sequence[Entry]) -> dict[str, EntryProfile]:
+    out = {}
+    for entry in entries:
+        key = (entry.id, entry.title, entry.summary)
+        if key not in _PROFILE_CACHE:
+            if len(_PROFILE_CACHE) > 5000:
+                _PROFILE_CACHE.clear()
+            _PROFILE_CACHE[key] = EntryProfile(entry)
+        out[entry.id] = _PROFILE_CACHE[key]
+    return out
+
+
+def _score_all(claim: str, profiles: dict[str, EntryProfile], embedder: EmbedderLike) -> dict[str, Scored]:
+    passages = [(entry_id, passage) for entry_id, profile in profiles.items() for passage in profile.passages]
+    vector = embedder.encode([claim])[0]
+    passage_vectors = _passage_vectors(embedder, [passage for _, passage in passages], len(vector))
+    similarities = passage_vectors @ vector
+    words = content_words(claim)
+    count = len(profiles)
+    idf = {w: float(np.log(1 + count / (1 + sum(w in p.words for p in profiles.values())))) for w in set(words)}
+    facts = extract_facts(claim)
+    scored: dict[str, Scored] = {}
+    for entry_id, profile in profiles.items():
+        positions = [i for i, (owner, _) in enumerate(passages) if owner == entry_id]
+        best = max(positions, key=lambda i: similarities[i])
+        scored[entry_id] = Scored(entry_id, float(similarities[best]), _coverage(words, profile, idf),
+                                  passages[best][1], _missing(facts, profile))  # fmt: skip
+    return scored
+
+
+def _verdict(
+    sentence: str,
+    claim: str,
+    cited_id: str,
+    scored: dict[str, Scored],
+    profiles: dict[str, EntryProfile],
+    judge: ClaimJudge | None,
+    limits: Thresholds,
+    line: int,
+    citations: list[CitationCheck],
+) -> ClaimVerdict:
+    own = scored[cited_id]
+    profile = profiles[cited_id]
+    facts = extract_facts(claim)
+    others = [s for s in scored.values() if s.entry_id != cited_id]
+    rival = max(others, key=lambda s: s.score, default=None)
+
+    def result(verdict: str, reason: str, evidence: Scored = own, opinion: float | None = None) -> ClaimVerdict:
+        for citation in citations:
+            citation.supports = verdict in ("supported", "weak") and citation.entry_id == cited_id
+            citation.similarity = round(own.similarity, 4)
+            citation.passage = own.passage
+        return ClaimVerdict(sentence, line, verdict, reason, citations, round(own.similarity, 4), evidence.passage,
+                            evidence.entry_id, own.missing, opinion)  # fmt: skip
+
+    # 1. Specifics the cited entry lacks but another entry states: the fact belongs there.
+    if own.missing and rival is not None:
+        holders = [s for s in others if not set(own.missing) & set(s.missing)]
+        if holders:
+            holder = max(holders, key=lambda s: s.score)
+            return result("misattributed", f"{', '.join(own.missing)} stated by {holder.entry_id}, not the cited "
+                          f"entry", holder)  # fmt: skip
+    # 2. The cited entry says otherwise.
+    changed = _changed_number(facts, profile)
+    if changed:
+        return result("contradicted", f"the cited entry gives a different figure than {changed}")
+    opposed = _opposed(claim, own.passage)
+    if opposed and own.similarity >= limits.weak:
+        return result("contradicted", opposed)
+    if _reversed(claim, profile):
+        return result("contradicted", "reversed comparison: the cited entry says it the other way round")
+    # 3. Another entry backs it clearly better.
+    if rival is not None and rival.score - own.score >= limits.margin and own.coverage < limits.coverage:
+        return result("misattributed", f"{rival.entry_id} backs it better (score {rival.score:.2f} vs "
+                      f"{own.score:.2f})", rival)  # fmt: skip
+    # 4. Specifics no entry states.
+    if own.missing:
+        return result("unsupported", "not in the cited entry: " + ", ".join(own.missing))
+    opinion = judge(claim, profile.entry) if judge is not None else None
+    if opinion is not None and opinion < limits.judge_yes:
+        if rival is not None and rival.score > own.score:
+            rival_opinion = judge(claim, profiles[rival.entry_id].entry) if judge is not None else None
+            if rival_opinion is not None and rival_opinion >= limits.judge_yes:
+                return result("misattributed", f"the judge finds it in {rival.entry_id}, not the cited entry "
+                              f"(p={rival_opinion:.2f} vs {opinion:.2f})", rival, opinion)  # fmt: skip
+        return result("unsupported", f"the judge finds it not stated by the cited entry (p={opinion:.2f})",
+                      own, opinion)  # fmt: skip
+    if own.similarity < limits.weak and own.coverage < limits.coverage:
+        return result("unsupported", f"similarity {own.similarity:.2f} and word overlap {own.coverage:.2f} are low")
+    if opinion is not None or own.similarity >= limits.support or own.coverage >= limits.coverage:
+        why = f"judge p={opinion:.2f}; " if opinion is not None else ""
+        return result("supported", f"{why}similarity {own.similarity:.2f}, word overlap {own.coverage:.2f}",
+                      own, opinion)  # fmt: skip
+    return result("weak", f"similarity {own.similarity:.2f}, word overlap {own.coverage:.2f}")
 
 
 def check_claims(
@@ -252,37 +509,63 @@ def check_claims(
     allowed: AllowedLinks,
     embedder: EmbedderLike,
     *,
-    judge: Judge | None = None,
+    judge: ClaimJudge | None = None,
     thresholds: Thresholds | None = None,
     line_offset: int = 0,
 ) -> list[ClaimVerdict]:
-    """A verdict for every cited sentence and every uncited claim about a source, in order."""
+    """A verdict for every cited sentence of the model's prose and every uncited claim about a source."""
     limits = thresholds or Thresholds()
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates would break the tokenizer
     by_id = {entry.id: entry for entry in entries}
-    sentences = [s for s in split_sentences(text) if not is_refusal(s.text)]
-    if not sentences:
+    sentences = [s for s in split_sentences(_prose(text))
+                 if not is_refusal(s.text) and not is_program_sentence(claim_text(s.text))]  # fmt: skip
+    if not sentences or not entries:
         return []
-    passages: list[tuple[str, str]] = [(entry.id, passage) for entry in entries for passage in entry_passages(entry)]
-    claim_texts = [_claim_text(s.text) for s in sentences]
-    sentence_vectors = embedder.encode(claim_texts)
-    passage_vectors = _passage_vectors(embedder, [passage for _, passage in passages], sentence_vectors.shape[1])
-    scores = sentence_vectors @ passage_vectors.T if len(passages) else np.zeros((len(sentences), 0))
-    owners = np.array([entry_id for entry_id, _ in passages], dtype=object)
-    names = _entry_names(entries)
-
+    profiles = _profiles(entries)
     verdicts: list[ClaimVerdict] = []
-    for index, sentence in enumerate(sentences):
+    for sentence in sentences:
         citations = _citations(sentence, by_id, allowed)
-        row = scores[index]
         line = sentence.line + line_offset
+        claim = claim_text(sentence.text)
+        if not _has_claim_words(claim) or len(claim.split()) < 3:
+            continue
+        scored = _score_all(claim, profiles, embedder)
+        known = [citation for citation in citations if citation.known]
         if not citations:
-            verdict = _uncited(sentence.text, row, owners, passages, names, limits, line)
+            verdict = _uncited(sentence.text, scored, profiles, limits, line)
             if verdict is not None:
                 verdicts.append(verdict)
             continue
-        verdicts.append(_judge_cited(sentence.text, citations, row, owners, passages, by_id, limits, judge, line))
+        if not known:
+            unknown = ", ".join(citation.entry_id for citation in citations)
+            verdicts.append(ClaimVerdict(sentence.text, line, "unsupported", f"cites unknown entries only: {unknown}",
+                                         citations))  # fmt: skip
+            continue
+        # With several citations, the sentence stands if one cited entry backs it.
+        best = None
+        for citation in known:
+            verdict = _verdict(sentence.text, claim, citation.entry_id, scored, profiles, judge, limits, line, [])
+            if best is None or _RANK[verdict.verdict] < _RANK[best.verdict]:
+                best = verdict
+        assert best is not None
+        for citation in citations:
+            own = scored.get(citation.entry_id)
+            citation.similarity = round(own.similarity, 4) if own else None
+            citation.passage = own.passage if own else None
+            citation.supports = best.verdict in ("supported", "weak") and citation.entry_id == (
+                best.evidence_entry or citation.entry_id)
+        best.citations = citations
+        verdicts.append(best)
     return verdicts
+
+
+_RANK = {"supported": 0, "weak": 1, "unsupported": 2, "contradicted": 3, "misattributed": 4, "uncited": 5}
+_SOURCES_LIST = re.compile(r"^### Sources\n(?:- .*\n?)*", re.MULTILINE)
+
+
+def _prose(text: str) -> str:
+    """The model's prose: the program-written sources list is blanked (line numbers kept)."""
+    return _SOURCES_LIST.sub(lambda match: "\n" * match.group(0).count("\n"), text)
 
 
 _PASSAGE_CACHE: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
@@ -305,13 +588,6 @@ def _passage_vectors(embedder: EmbedderLike, texts: list[str], dimension: int) -
     return np.stack([cache[text] for text in texts])
 
 
-def _claim_text(sentence: str) -> str:
-    text = MARKER_PATTERN.sub(" ", sentence)
-    for link in scan_text(text):
-        text = text.replace(link.url.removeprefix("mailto:"), " ")
-    return " ".join(text.split()) or sentence
-
-
 def _citations(sentence: Sentence, by_id: dict[str, Entry], allowed: AllowedLinks) -> list[CitationCheck]:
     cited: dict[str, CitationCheck] = {}
     own = MARKER_PATTERN.findall(sentence.text)
@@ -325,100 +601,36 @@ def _citations(sentence: Sentence, by_id: dict[str, Entry], allowed: AllowedLink
     return list(cited.values())
 
 
-def _best(row: np.ndarray, owners: np.ndarray, passages: list[tuple[str, str]], entry_id: str) -> tuple[float, str]:
-    mask = owners == entry_id
-    if not mask.any():
-        return 0.0, ""
-    positions = np.flatnonzero(mask)
-    best = positions[int(np.argmax(row[positions]))]
-    return float(row[best]), passages[best][1]
-
-
-def _judge_cited(
-    text: str,
-    citations: list[CitationCheck],
-    row: np.ndarray,
-    owners: np.ndarray,
-    passages: list[tuple[str, str]],
-    by_id: dict[str, Entry],
-    limits: Thresholds,
-    judge: Judge | None,
-    line: int,
-) -> ClaimVerdict:
-    known = [citation for citation in citations if citation.known]
-    for citation in known:
-        citation.similarity, citation.passage = _best(row, owners, passages, citation.entry_id)
-    if not known:
-        unknown = ", ".join(citation.entry_id for citation in citations)
-        return ClaimVerdict(text, line, "unsupported", f"cites unknown entries only: {unknown}", citations)
-    top = max(known, key=lambda citation: citation.similarity or 0.0)
-    similarity = top.similarity or 0.0
-    missing = _missing_facts(text, "\n".join(entry_text(by_id[c.entry_id]) for c in known))
-    numbers, names = claim_facts(text)
-    titles = " ".join(by_id[c.entry_id].title for c in known).lower()
-    facts = len(numbers) + sum(1 for name in names if name.lower() not in titles)  # a title names, it proves nothing
-    if missing:
-        verdict, reason = "unsupported", "not in the cited entries: " + ", ".join(missing)
-    elif numbers and similarity >= limits.numbers:
-        verdict, reason = "supported", f"every number and name found; similarity {similarity:.2f}"
-    elif similarity < limits.weak:
-        verdict, reason = "unsupported", f"similarity {similarity:.2f} < {limits.weak:.2f}"
-    elif similarity >= limits.support:
-        verdict, reason = "supported", f"similarity {similarity:.2f} >= {limits.support:.2f}"
-    elif facts:
-        verdict, reason = "supported", f"every number and name found; similarity {similarity:.2f}"
-    else:
-        verdict, reason = "weak", f"similarity {similarity:.2f} between {limits.weak:.2f} and {limits.support:.2f}"
-    opinion: bool | None = None
-    if judge is not None and top.passage:
-        opinion = judge(_claim_text(text), top.passage)
-        if opinion is False and verdict != "unsupported":
-            verdict, reason = "unsupported", f"judge: the passage does not support it ({reason})"
-        elif opinion is True and verdict == "weak":
-            verdict, reason = "supported", f"judge: the passage supports it ({reason})"
-    for citation in known:
-        citation.supports = verdict != "unsupported" and (citation.similarity or 0.0) >= limits.weak
-    return ClaimVerdict(
-        text, line, verdict, reason, citations, round(similarity, 4), top.passage, top.entry_id, missing, opinion
-    )
-
-
-def _entry_names(entries: Sequence[Entry]) -> dict[str, set[str]]:
-    """Words that name an entry in prose: its id, title, distinctive title word, and names in its summary."""
+def entry_names(entries: Sequence[Entry], *, summary_names: bool = False) -> dict[str, set[str]]:
+    """Words that name an entry in prose: its id, title, a distinctive first title word (4+ characters with a
+    digit or capitals) and, with summary_names, the names its summary uses."""
     names: dict[str, set[str]] = {}
     for entry in entries:
         found = {entry.id.lower(), entry.title.lower()}
         head = re.split(r"[:\s]", entry.title, maxsplit=1)[0]
-        if len(head) >= 4 and _NAME.fullmatch(head):
+        if len(head) >= 4 and re.search(r"\d|[A-Z].*[A-Z]", head):
             found.add(head.lower())
-        _, summary_names = claim_facts(entry.summary)
-        found.update(name.lower() for name in summary_names if len(name) >= 4)
+        if summary_names:
+            found.update(name.lower() for name in extract_facts(entry.summary).names if len(name) >= 4)
         names[entry.id] = found
     return names
 
 
 def _uncited(
-    text: str,
-    row: np.ndarray,
-    owners: np.ndarray,
-    passages: list[tuple[str, str]],
-    names: dict[str, set[str]],
-    limits: Thresholds,
-    line: int,
+    text: str, scored: dict[str, Scored], profiles: dict[str, EntryProfile], limits: Thresholds, line: int
 ) -> ClaimVerdict | None:
     words = text.split()
-    if len(words) < 4 or text.rstrip().endswith("?") or not len(passages):
+    if len(words) < 4 or text.rstrip().endswith("?"):
         return None
-    lowered = _claim_text(text).lower()
+    lowered = claim_text(text).lower()
     tokens = {token.lower() for token in re.findall(r"[\w-]+", lowered)}
+    names = entry_names([p.entry for p in profiles.values()], summary_names=True)
     named = [entry_id for entry_id, found in names.items() if any(
         name in tokens or (" " in name and name in lowered) for name in found)]  # fmt: skip
-    best = int(np.argmax(row))
-    similarity = float(row[best])
-    if not named and similarity < limits.claim:
+    best = max(scored.values(), key=lambda s: s.similarity)
+    if not named and best.similarity < limits.claim:
         return None
-    entry_id = named[0] if named else passages[best][0]
-    score, passage = _best(row, owners, passages, entry_id)
-    why = f"names {entry_id}" if named else f"similarity {similarity:.2f} >= {limits.claim:.2f} to {entry_id}"
+    chosen = scored[named[0]] if named else best
+    why = f"names {chosen.entry_id}" if named else f"similarity {best.similarity:.2f} to {best.entry_id}"
     return ClaimVerdict(text, line, "uncited", f"claim about a source without a citation ({why})", [],
-                        round(score, 4), passage, entry_id)  # fmt: skip
+                        round(chosen.similarity, 4), chosen.passage, chosen.entry_id)  # fmt: skip

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag_answer.audit.claims import ClaimVerdict
+from rag_answer.audit.claims import FLAGGED, VERDICTS, ClaimVerdict
 from rag_answer.audit.links import extract_links, scan_text
 
 SCHEMA_ID = "rag-answer/audit-report/v1"
@@ -52,6 +52,8 @@ class Summary:
     claim_sentences: int
     supported: int
     weak: int
+    misattributed: int
+    contradicted: int
     unsupported: int
     uncited: int
     citations: int
@@ -80,18 +82,25 @@ class AuditReport:
     def unsupported_claims(self) -> list[ClaimVerdict]:
         return [claim for claim in self.claims if claim.verdict == "unsupported"]
 
+    @property
+    def flagged_claims(self) -> list[ClaimVerdict]:
+        """Claims judged misattributed, contradicted or unsupported."""
+        return [claim for claim in self.claims if claim.verdict in FLAGGED]
+
+    def links_clean(self) -> bool:
+        return not (self.rejected_links or self.invalid_markers)
+
     def clean(self, *, strict: bool = False) -> bool:
-        """No rejected link and no invalid marker; with strict, also no unsupported claim."""
-        if self.rejected_links or self.invalid_markers:
-            return False
-        return not (strict and self.unsupported_claims)
+        """Links, markers AND claims: no rejected link, no invalid marker, no flagged claim."""
+        return self.links_clean() and not self.flagged_claims
 
     def exit_code(self, *, strict: bool = False) -> int:
-        return 0 if self.clean(strict=strict) else 1
+        """1 for a rejected link or invalid marker; with strict, also for a flagged claim."""
+        return 0 if (self.clean() if strict else self.links_clean()) else 1
 
     @property
     def summary(self) -> Summary:
-        counts = {verdict: 0 for verdict in ("supported", "weak", "unsupported", "uncited")}
+        counts = dict.fromkeys(VERDICTS, 0)
         for claim in self.claims:
             counts[claim.verdict] += 1
         citations = [citation for claim in self.claims for citation in claim.citations]
@@ -197,6 +206,7 @@ def _summary_lines(summary: Summary) -> list[str]:
     if summary.claims_checked:
         lines.append(
             f"claim sentences: {summary.claim_sentences} ({summary.supported} supported, {summary.weak} weak, "
+            f"{summary.misattributed} misattributed, {summary.contradicted} contradicted, "
             f"{summary.unsupported} unsupported, {summary.uncited} uncited)"
         )
         lines.append(f"citation recall: {_ratio(summary.citation_recall)}; "

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rag_answer.answer.render import links_line
+from rag_answer.answer.compose import links_line
 from rag_answer.atomic import atomic_write_text
 from rag_answer.chat.output import footer
 from rag_answer.chat.session import ChatSession, Exchange

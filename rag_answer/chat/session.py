@@ -23,8 +23,6 @@ from typing import Any
 
 from rag_answer.answer import AnswerResult, Turn, answer_question
 from rag_answer.answer.context import Context, select_context
-from rag_answer.answer.pipeline import build_prompt
-from rag_answer.answer.render import render_body
 from rag_answer.answer.verify import Verification, verify_answer
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry, SourceSet
@@ -151,8 +149,7 @@ class ChatSession:
         context = select_context(self.index, self.embedder, "overview", source_nos=self.source_nos, top_k=50)
         if len(context.entries) < len(entries):
             return False
-        prefix, _ = build_prompt(context, "", [])
-        return self.count_tokens(prefix) + QUESTION_ROOM + settings.max_tokens <= self.n_ctx
+        return True  # each entry is read in its own prompt: the context holds one entry at a time
 
     def _context(self, query: str) -> Context:
         return select_context(self.index, self.embedder, query, source_nos=self.source_nos, top_k=self.settings.top_k)
@@ -172,10 +169,8 @@ class ChatSession:
         context = self._context(query or question)
         if not context.entries:
             return 0
-        for start in range(len(self.history) + 1):
-            prefix, suffix = build_prompt(context, question, self.history[start:])
-            if self.count_tokens(prefix) + self.count_tokens(suffix) + self.settings.max_tokens <= self.n_ctx:
-                break
+        # Each entry is read in its own prompt with this question only; earlier turns steer retrieval.
+        start = max(0, len(self.history) - FOLLOW_UP_CONTEXT)
         del self.history[:start]
         return start
 
@@ -234,7 +229,7 @@ class ChatSession:
         """The text shown before a stop is audited too (links and markers; no claim check)."""
         context = self._context(query)
         entries = {entry.id: entry for entry in context.entries}
-        exchange.partial = render_body(self.generator.text, entries)
+        exchange.partial = self.generator.text if entries else ""
         if exchange.partial.strip():
             exchange.partial_audit = verify_answer(exchange.partial, context.entries, None)
 

@@ -1,9 +1,18 @@
-"""The local LLM: llama-cpp-python over a verified GGUF, streaming under a grammar, reusing prompt prefixes.
+"""The local LLM: llama-cpp-python over a verified GGUF, streaming under a grammar, with one canonical
+evaluation schedule so the same prompt gives the same bytes whatever the cache holds.
 
-Prefix reuse has two layers. Within a process, llama-cpp-python keeps the KV cache and re-evaluates only
-the tokens after the longest common prefix. Across processes, the evaluated fixed part of the prompt
-(instructions + sources) is saved with llama.cpp's state file, keyed by a hash of model, context size
-and prefix tokens, and loaded before generation.
+llama.cpp's logits depend on how a prompt is cut into batches (llama.cpp #4479), so reusing "the longest
+common prefix with whatever the KV cache holds" makes greedy decoding flip where two tokens nearly tie.
+Here every prompt is a (prefix, suffix) pair and is always evaluated the same way:
+
+1. the KV cache is cleared;
+2. the prefix's KV state is restored: from memory, from a state file on disk, or (the first time) by
+   evaluating the prefix from position 0 in n_batch chunks and restoring that state right away, so all
+   three paths end in the same restored cells;
+3. the suffix is evaluated in n_batch chunks from the prefix boundary;
+4. tokens are generated one at a time.
+
+Nothing else is ever reused: not a longer common prefix, not the KV of generated tokens.
 """
 
 from __future__ import annotations
@@ -13,7 +22,8 @@ import ctypes
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,30 +31,23 @@ from typing import Protocol
 import numpy as np
 
 from rag_answer.errors import ModelError
+from rag_answer.llm.chat_template import ChatTemplate
 from rag_answer.llm.model_files import ModelFile
 from rag_answer.llm.sampling import choose_token, penalize_repeats
 
-IM_START, IM_END = "<|im_start|>", "<|im_end|>"
-
-
-def chat_prefix(system: str) -> str:
-    """The fixed part of a ChatML prompt (Qwen2.5's format)."""
-    return f"{IM_START}system\n{system}{IM_END}\n"
-
-
-def chat_turn(user: str, assistant: str | None = None) -> str:
-    text = f"{IM_START}user\n{user}{IM_END}\n{IM_START}assistant\n"
-    return text + f"{assistant}{IM_END}\n" if assistant is not None else text
+N_BATCH = 512
+_MEMORY_STATES_BYTES = 512 * 1024 * 1024  # prefix states kept in memory (1.5B: about 28 KB per token)
 
 
 @dataclass
 class GenerationStats:
     prompt_tokens: int = 0
-    reused_tokens: int = 0  # prompt tokens not evaluated again (KV prefix or saved state)
+    reused_tokens: int = 0  # prompt tokens restored from a saved prefix state instead of evaluated
     prefix_cache: str = "none"  # "memory", "disk", "written" or "none"
     generated_tokens: int = 0
     seconds_to_first_token: float = 0.0
     seconds_total: float = 0.0
+    calls: int = 1  # generation calls summed into these figures
 
     @property
     def tokens_per_second(self) -> float:
@@ -56,17 +59,32 @@ class GenerationStats:
         data["tokens_per_second"] = round(self.tokens_per_second, 2)
         return data
 
+    def add(self, other: GenerationStats) -> GenerationStats:
+        """The sum of two calls (first token and prefix cache from the first)."""
+        return GenerationStats(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            reused_tokens=self.reused_tokens + other.reused_tokens,
+            prefix_cache=self.prefix_cache if self.prefix_cache != "none" else other.prefix_cache,
+            generated_tokens=self.generated_tokens + other.generated_tokens,
+            seconds_to_first_token=self.seconds_to_first_token or other.seconds_to_first_token,
+            seconds_total=self.seconds_total + other.seconds_total,
+            calls=self.calls + other.calls,
+        )
+
 
 class TextGenerator(Protocol):
-    """What the answer pipeline needs from an LLM; fakes implement it in tests."""
+    """What the answer pipeline needs from an LLM; test doubles implement it too."""
 
     model_name: str
     model_sha256: str
     last_stats: GenerationStats
+    template: ChatTemplate
 
     def stream(
         self, prefix: str, suffix: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
     ) -> Iterator[str]: ...
+
+    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]: ...
 
 
 class LlamaEngine:
@@ -80,18 +98,28 @@ class LlamaEngine:
         self.n_ctx = n_ctx
         self.state_dir = state_dir
         self.last_stats = GenerationStats()
+        self._states: OrderedDict[str, bytes] = OrderedDict()
         try:
             self.llm = Llama(
                 model_path=str(model.path),
                 n_ctx=n_ctx,
                 n_threads=threads,
                 n_threads_batch=threads,
-                n_batch=512,
+                n_batch=N_BATCH,
                 seed=seed,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp cannot load the model: {exc}", path=str(model.path)) from None
+        self.template = ChatTemplate.from_metadata(
+            self.llm.metadata,
+            source=str(model.path),
+            bos_token=self._token_text(self.llm.token_bos()),
+            eos_token=self._token_text(self.llm.token_eos()),
+        )
+
+    def _token_text(self, token: int) -> str:
+        return self.llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
 
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -102,17 +130,9 @@ class LlamaEngine:
         import llama_cpp
 
         started = time.perf_counter()
-        prefix_tokens = self.tokenize(prefix)
-        tokens = prefix_tokens + self.tokenize(suffix)
-        if len(tokens) + max_tokens > self.n_ctx:
-            raise ModelError(
-                f"prompt ({len(tokens)} tokens) plus answer ({max_tokens}) exceed the context of {self.n_ctx}",
-                hint="lower --top-k or --max-tokens, or raise RAG_ANSWER_N_CTX",
-            )
-        stats = GenerationStats(prompt_tokens=len(tokens))
+        stats = GenerationStats()
         self.last_stats = stats
-        stats.prefix_cache = self._warm_prefix(prefix_tokens)
-        stats.reused_tokens = self._evaluate_prompt(tokens)
+        self._evaluate_canonically(prefix, suffix, max_tokens, stats)
         vocab = self.llm._model.vocab
         sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root") if grammar else None
         if grammar and not sampler:
@@ -120,11 +140,9 @@ class LlamaEngine:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         rng = np.random.default_rng(seed)
         generated: list[int] = []
-        n_vocab = self.llm.n_vocab()
         try:
             for _ in range(max_tokens):
-                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
-                token = choose_token(llama_cpp, penalize_repeats(logits, generated), sampler, temperature, rng)
+                token = choose_token(llama_cpp, penalize_repeats(self._logits(), generated), sampler, temperature, rng)
                 if token is None or llama_cpp.llama_vocab_is_eog(vocab, token):
                     break
                 if sampler:
@@ -145,63 +163,113 @@ class LlamaEngine:
                 llama_cpp.llama_sampler_free(sampler)
             stats.seconds_total = time.perf_counter() - started
 
-    def _evaluate_prompt(self, tokens: list[int]) -> int:
-        """Evaluate what the KV cache does not already hold; returns the number of tokens reused."""
-        held = self.llm.input_ids[: self.llm.n_tokens].tolist()
-        common = 0
-        for a, b in zip(held, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
-        common = min(common, len(tokens) - 1)  # at least one token is evaluated, so logits are fresh
-        if common < self.llm.n_tokens and not self.llm._ctx.kv_cache_seq_rm(-1, common, -1):
-            common = 0
-            self.llm.reset()
-            self.llm._ctx.kv_cache_clear()
-        self.llm.n_tokens = common
-        self.llm.eval(tokens[common:])
-        return common
+    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
+        """Log-probability of each choice's first token right after the prompt (one forward pass)."""
+        stats = GenerationStats()
+        self.last_stats = stats
+        started = time.perf_counter()
+        self._evaluate_canonically(prefix, suffix, 1, stats)
+        logits = self._logits().astype(np.float64)
+        logits -= logits.max()
+        log_z = np.log(np.exp(logits).sum())
+        stats.seconds_total = time.perf_counter() - started
+        return {choice: float(logits[self.tokenize(choice)[0]] - log_z) for choice in choices}
 
-    def _warm_prefix(self, prefix_tokens: list[int]) -> str:
-        """Make the KV cache hold the prefix: already there, loaded from disk, or evaluated and saved."""
-        held = list(self.llm.input_ids[: self.llm.n_tokens])
-        if len(held) >= len(prefix_tokens) and held[: len(prefix_tokens)] == prefix_tokens:
-            return "memory"
-        if self.state_dir is None:
-            return "none"
-        key = hashlib.sha256(f"{self.model_sha256}:{self.n_ctx}:{prefix_tokens}".encode()).hexdigest()[:32]
-        path = self.state_dir / f"{key}.llstate"
-        if path.is_file() and self._load_state(path, prefix_tokens):
-            return "disk"
-        self.llm.reset()
-        self.llm.eval(prefix_tokens)
-        self._save_state(path, prefix_tokens)
-        return "written"
-
-    def _load_state(self, path: Path, prefix_tokens: list[int]) -> bool:
+    def _logits(self) -> np.ndarray:
         import llama_cpp
 
-        capacity = self.n_ctx
-        out = (llama_cpp.llama_token * capacity)()
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
+
+    def _evaluate_canonically(self, prefix: str, suffix: str, max_tokens: int, stats: GenerationStats) -> None:
+        prefix_tokens = self.tokenize(prefix) if prefix else []
+        suffix_tokens = self.tokenize(suffix)
+        if not suffix_tokens:
+            raise ModelError("empty prompt suffix: nothing to answer")
+        total = len(prefix_tokens) + len(suffix_tokens)
+        if total + max_tokens > self.n_ctx:
+            raise ModelError(
+                f"prompt ({total} tokens) plus answer ({max_tokens}) exceed the context of {self.n_ctx}",
+                hint="lower --top-k or --max-tokens, or raise RAG_ANSWER_N_CTX",
+            )
+        stats.prompt_tokens = total
+        stats.prefix_cache = self._restore_prefix(prefix_tokens)
+        stats.reused_tokens = len(prefix_tokens) if stats.prefix_cache in ("memory", "disk") else 0
+        self.llm.eval(suffix_tokens)  # n_batch chunks counted from the prefix boundary
+
+    def _clear(self) -> None:
+        import llama_cpp
+
+        llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(self.llm.ctx), True)
+        self.llm.n_tokens = 0
+
+    def _restore_prefix(self, prefix_tokens: list[int]) -> str:
+        """Make the KV cache hold exactly the prefix's canonical state; returns where it came from."""
+        self._clear()
+        if not prefix_tokens:
+            return "none"
+        key = hashlib.sha256(f"{self.model_sha256}:{self.n_ctx}:{N_BATCH}:{prefix_tokens}".encode()).hexdigest()[:32]
+        if key in self._states:
+            self._states.move_to_end(key)
+            self._set_state(self._states[key], prefix_tokens)
+            return "memory"
+        path = self.state_dir / f"{key}.seqstate" if self.state_dir is not None else None
+        if path is not None and path.is_file() and self._load_state_file(path, prefix_tokens):
+            self._remember(key, self._get_state())
+            return "disk"
+        self.llm.eval(prefix_tokens)  # n_batch chunks from position 0
+        state = self._get_state()
+        self._remember(key, state)
+        if path is not None:
+            self._save_state_file(path, prefix_tokens)
+        self._clear()
+        self._set_state(state, prefix_tokens)  # the cold path ends in the same restored cells as the warm ones
+        return "written" if path is not None else "none"
+
+    def _remember(self, key: str, state: bytes) -> None:
+        self._states[key] = state
+        while sum(len(value) for value in self._states.values()) > _MEMORY_STATES_BYTES and len(self._states) > 1:
+            self._states.popitem(last=False)
+
+    def _get_state(self) -> bytes:
+        import llama_cpp
+
+        size = llama_cpp.llama_state_seq_get_size(self.llm.ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(self.llm.ctx, buffer, size, 0)
+        return bytes(buffer[:written])
+
+    def _set_state(self, state: bytes, prefix_tokens: list[int]) -> None:
+        import llama_cpp
+
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if not llama_cpp.llama_state_seq_set_data(self.llm.ctx, buffer, len(state), 0):
+            raise ModelError("llama.cpp could not restore a saved prompt state")
+        self.llm.input_ids[: len(prefix_tokens)] = prefix_tokens
+        self.llm.n_tokens = len(prefix_tokens)
+
+    def _load_state_file(self, path: Path, prefix_tokens: list[int]) -> bool:
+        import llama_cpp
+
+        out = (llama_cpp.llama_token * self.n_ctx)()
         count = ctypes.c_size_t(0)
-        ok = llama_cpp.llama_state_load_file(self.llm.ctx, str(path).encode(), out, capacity, ctypes.byref(count))
-        loaded = list(out[: count.value])
-        if not ok or loaded != prefix_tokens:
-            self.llm.reset()
-            path.unlink(missing_ok=True)  # stale or corrupt: rebuilt below
+        read = llama_cpp.llama_state_seq_load_file(
+            self.llm.ctx, str(path).encode(), 0, out, self.n_ctx, ctypes.byref(count)
+        )
+        if not read or list(out[: count.value]) != prefix_tokens:
+            self._clear()
+            path.unlink(missing_ok=True)  # stale or corrupt: rebuilt by the caller
             return False
-        self.llm.input_ids[: count.value] = loaded
+        self.llm.input_ids[: count.value] = prefix_tokens
         self.llm.n_tokens = count.value
-        self.llm._requires_eval = True  # logits are not restored; generate() re-evaluates one token
         return True
 
-    def _save_state(self, path: Path, prefix_tokens: list[int]) -> None:
+    def _save_state_file(self, path: Path, prefix_tokens: list[int]) -> None:
         import llama_cpp
 
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         array = (llama_cpp.llama_token * len(prefix_tokens))(*prefix_tokens)
-        if llama_cpp.llama_state_save_file(self.llm.ctx, str(temp).encode(), array, len(prefix_tokens)):
+        if llama_cpp.llama_state_seq_save_file(self.llm.ctx, str(temp).encode(), 0, array, len(prefix_tokens)):
             os.replace(temp, path)
         else:
             temp.unlink(missing_ok=True)

@@ -19,7 +19,10 @@ from rag_answer.entries import SourceSet
 from rag_answer.prompts import load_template
 from rag_answer.settings import Settings
 
-TEMPLATES = ("answer_system", "answer_question")  # the prompt templates the answer pipeline renders
+TEMPLATES = (  # the prompt templates the answer pipeline renders
+    "task_system", "task_request", "source_system", "source_block", "evidence_request", "model_request",
+    "model_evidence_request", "judge_request",
+)
 SAMPLING_KEYS = ("seed", "temperature", "max_tokens", "top_k", "min_score", "n_ctx", "threads")
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rag_answer.answer.render import SOURCES_HEADING
+from rag_answer.answer.compose import SOURCES_HEADING, WORKFLOW_HEADING
 from rag_answer.audit import AuditReport, allowed_link_set, check_link
 from rag_answer.citations import MARKER_PATTERN
-from rag_answer.llm.grammar import WORKFLOW_HEADING
 from rag_answer.report.build import Report
 from rag_answer.report.diagram import mermaid
 from rag_answer.report.text import cell, md_code, md_text

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
+from rag_answer.llm.chat_template import CHATML, ChatTemplate
 from rag_answer.llm.engine import GenerationStats
 
 
@@ -13,8 +14,12 @@ class FakeGenerator:
     model_name = "fake"
     model_sha256 = "0" * 64
 
-    def __init__(self, script: str | Callable[[str, str], str], *, piece: int = 7):
+    template = ChatTemplate(CHATML, False)
+
+    def __init__(self, script: str | Callable[[str, str], str], *, piece: int = 7, judge_yes: float = 0.0):
+        """judge_yes: the log-probability choice_logprobs gives "yes" (0.0: the judge always says yes)."""
         self.script = script
+        self.judge_yes = judge_yes
         self.piece = piece
         self.calls: list[dict[str, object]] = []
         self.last_stats = GenerationStats()
@@ -28,3 +33,7 @@ class FakeGenerator:
         for start in range(0, len(text), self.piece):
             self.last_stats.generated_tokens += 1
             yield text[start : start + self.piece]
+
+    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
+        self.calls.append({"prefix": prefix, "suffix": suffix, "grammar": None, "seed": None})
+        return {choice: (self.judge_yes if choice.lower() == "yes" else -30.0) for choice in choices}

@@ -1,0 +1,135 @@
+"""The labelled claim-checker benchmark: eval/fields/claims/*.jsonl (sentence, cited entry, label) from 44
+prompt files of many fields. Each sentence is cited to its entry with a marker and audited exactly as
+`rag-answer audit` does (every supplied entry of its file, claims on).
+
+    python eval/claims_bench.py --split dev --judge none               # tune on dev
+    python eval/claims_bench.py --split test --judge qwen2.5-coder-0.5b  # report on test
+Writes eval/results/claims/<split>-<judge>.json (every case with its verdict) and prints the metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eval.fields.split import ROOT as FIELDS, split_of  # noqa: E402
+from rag_answer.audit import audit  # noqa: E402
+from rag_answer.citations import marker  # noqa: E402
+from rag_answer.sources import load_source  # noqa: E402
+
+FLAGGED = {"misattributed", "contradicted", "unsupported"}
+OUT = ROOT / "eval" / "results" / "claims"
+
+
+def load_cases(split: str) -> list[dict]:
+    cases = []
+    for path in sorted((FIELDS / "claims").glob("f*.jsonl")):
+        if split != "all" and split_of(path.name) != split:
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if line.strip():
+                case = json.loads(line)
+                case["case"] = f"{path.stem}:{number}"
+                cases.append(case)
+    return cases
+
+
+def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
+    from rag_answer.embedder import get_embedder
+
+    embedder = get_embedder()
+    judge = None
+    if judge_model != "none":
+        from rag_answer.audit.judge import LlmJudge
+        from rag_answer.llm import load_generator
+        from rag_answer.settings import load_settings
+
+        judge = LlmJudge(load_generator(load_settings(model=judge_model, threads=threads)))
+    sources: dict[str, object] = {}
+    results = []
+    for case in cases:
+        if case["file"] not in sources:
+            sources[case["file"]] = load_source(FIELDS / "prompts" / case["file"])
+        source = sources[case["file"]]
+        by_title = {entry.title: entry for entry in source.entries}
+        cited = by_title[case["cited"]]
+        text = f"{case['sentence'].rstrip('.')} {marker(cited.id)}.\n"
+        started = time.perf_counter()
+        report = audit(text, source, embedder=embedder, judge=judge)
+        seconds = time.perf_counter() - started
+        claim = report.claims[0] if report.claims else None
+        results.append({
+            **case,
+            "verdict": claim.verdict if claim else "none",
+            "reason": claim.reason if claim else "",
+            "evidence_entry": claim.evidence_entry if claim else None,
+            "true_source_id": by_title[case["source"]].id if case.get("source") else None,
+            "judge_p": claim.judge if claim else None,
+            "seconds": round(seconds, 3),
+        })  # fmt: skip
+    return results
+
+
+def metrics(results: list[dict]) -> dict:
+    def rate(rows: list[dict]) -> float | None:
+        return round(sum(r["verdict"] in FLAGGED for r in rows) / len(rows), 4) if rows else None
+
+    altered = [r for r in results if r["label"] != "supported"]
+    by_kind = {kind: rate([r for r in results if r["kind"] == kind]) for kind in sorted({r["kind"] for r in results})}
+    verdict_scores = {}
+    for verdict in ("supported", "misattributed", "contradicted", "unsupported"):
+        predicted = [r for r in results if r["verdict"] == verdict]
+        actual = [r for r in results if r["label"] == verdict]
+        hits = [r for r in predicted if r["label"] == verdict]
+        verdict_scores[verdict] = {
+            "precision": round(len(hits) / len(predicted), 4) if predicted else None,
+            "recall": round(len(hits) / len(actual), 4) if actual else None,
+            "predicted": len(predicted),
+            "actual": len(actual),
+        }
+    misattributed = [r for r in results if r["label"] == "misattributed"]
+    named_right = sum(r["verdict"] == "misattributed" and r["evidence_entry"] == r["true_source_id"] for r in misattributed)
+    return {
+        "cases": len(results),
+        "files": len({r["file"] for r in results}),
+        "flagged_altered": rate(altered),
+        "flagged_true_paraphrase": rate([r for r in results if r["label"] == "supported"]),
+        "flagged_negation": by_kind.get("negation"),
+        "flagged_by_kind": by_kind,
+        "verdicts": verdict_scores,
+        "misattributed_source_named": round(named_right / len(misattributed), 4) if misattributed else None,
+        "confusion": {f"{label}->{verdict}": count for (label, verdict), count in
+                      sorted(Counter((r["label"], r["verdict"]) for r in results).items())},
+        "seconds_per_case": round(sum(r["seconds"] for r in results) / len(results), 3) if results else None,
+    }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
+    parser.add_argument("--judge", default="none", help="'none' or a preset / GGUF path for the LLM judge")
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--limit", type=int)
+    args = parser.parse_args()
+    cases = load_cases(args.split)[: args.limit]
+    results = run(cases, args.judge, args.threads)
+    summary = metrics(results)
+    OUT.mkdir(parents=True, exist_ok=True)
+    name = Path(args.judge).stem if args.judge.endswith(".gguf") else args.judge
+    out = OUT / f"{args.split}-{name}.json"
+    out.write_text(json.dumps({"split": args.split, "judge": args.judge, "metrics": summary, "results": results},
+                              indent=1, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
+    print(json.dumps({k: v for k, v in summary.items() if k != "confusion"}, indent=1))
+    print(json.dumps(summary["confusion"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Writing the answer from the per-entry readings. The program writes headings, markers and links; the
+model's words appear only inside the sentence or phrase of the entry it read."""
+
+from __future__ import annotations
+
+import re
+
+from rag_answer.answer.reading import Reading
+from rag_answer.citations import (
+    gap_sentence,
+    marker,
+    title_only_sentence,
+    unchecked_item_sentence,
+    unfit_model_sentence,
+)
+from rag_answer.entries import Entry
+
+TASK_HEADING = "### 1. Task"
+ANSWER_HEADING = "### 2. Answer"
+WORKFLOW_HEADING = "### 3. Workflow (input -> model -> output)"
+PAPERS_HEADING = "### 4. Relevant papers and tools"
+SOURCES_HEADING = "### Sources"
+SECTION_KEYS = {
+    TASK_HEADING: "task",
+    ANSWER_HEADING: "answer",
+    WORKFLOW_HEADING: "workflow",
+    PAPERS_HEADING: "papers",
+    SOURCES_HEADING: "sources",
+}
+MAX_ANSWER_SENTENCES = 5
+TANGENTIAL = "Tangential to the question:"
+
+
+def links_line(entry: Entry) -> str:
+    parts = []
+    if entry.paper_url:
+        parts.append(f"Paper: {entry.paper_url}")
+    if entry.github_url:
+        parts.append(f"GitHub: {entry.github_url}")
+    return " | ".join(parts) if parts else "no links supplied"
+
+
+def answer_sentence(reading: Reading) -> str:
+    return f"{_capitalized(reading.answer)} {marker(reading.entry.id)}."
+
+
+def paper_item(reading: Reading) -> str:
+    """One part-4 line: what the entry offers (tangential ones say so), then its supplied links."""
+    entry = reading.entry
+    if not reading.offers:
+        text = title_only_sentence(entry.id) if entry.kind == "model" else unchecked_item_sentence(entry.id)
+    elif reading.answer or entry.kind == "model":
+        text = f"{marker(entry.id)} Offers {_decapitalized(reading.offers)}."
+    else:
+        text = f"{marker(entry.id)} {TANGENTIAL} offers {_decapitalized(reading.offers)}."
+    return f"- {text} ({links_line(entry)})"
+
+
+def workflow_line(reading: Reading) -> str:
+    return f"- Input: {reading.input} -> Model: {marker(reading.entry.id)} -> Output: {reading.output}."
+
+
+def compose(
+    task: str,
+    answers: list[str],
+    gaps: list[str],
+    readings: list[Reading],
+    *,
+    full: bool,
+) -> str:
+    """The answer text (without the sources list). answers: the answer sentences kept, in relevance order."""
+    answer_lines = [*answers, *(gap_sentence(part) for part in gaps)]
+    unfit = [r for r in readings if r.entry.kind == "model" and r.fits is False]
+    answer_lines.extend(unfit_model_sentence(r.entry.id) for r in unfit)
+    answer_text = " ".join(answer_lines) if answer_lines else gap_sentence("the question as asked")
+    if not full:
+        return answer_text + "\n"
+    models = [r for r in readings if r.entry.kind == "model" and r.input and r.output]
+    parts = [TASK_HEADING, task, "", ANSWER_HEADING, answer_text, ""]
+    if models:
+        parts += [WORKFLOW_HEADING, *(workflow_line(r) for r in models), ""]
+    parts += [PAPERS_HEADING, *(paper_item(r) for r in readings)]
+    return "\n".join(parts) + "\n"
+
+
+def sources_section(cited: list[Entry]) -> str:
+    if not cited:
+        return ""
+    lines = [SOURCES_HEADING]
+    for entry in cited:
+        lines.append(f"- {marker(entry.id)} {entry.title} ({entry.kind}): {links_line(entry)}")
+    return "\n".join(lines) + "\n"
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """The answer's parts keyed task, answer, workflow, papers, sources (empty when absent).
+
+    A text with no headings (a chat follow-up) is all answer until its sources list."""
+    sections = dict.fromkeys(("task", "answer", "workflow", "papers", "sources"), "")
+    current: str | None = "answer" if not text.startswith("### ") else None
+    for line in text.split("\n"):
+        if line.startswith("### "):
+            current = SECTION_KEYS.get(line.strip())
+            continue
+        if current:
+            sections[current] += line + "\n"
+    return {key: value.strip() for key, value in sections.items()}
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _decapitalized(text: str) -> str:
+    """Lower-case the first letter unless the first word is a name (an acronym or mixed case, e.g. 'DINOv2')."""
+    first = text.split(" ", 1)[0]
+    if re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):
+        return text
+    return text[:1].lower() + text[1:]

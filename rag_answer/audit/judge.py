@@ -1,0 +1,46 @@
+"""The entailment judge: the local GGUF asked whether ONE entry states a claim, scored by the log-probabilities
+of "yes" / "no" / "partial" as its first answer token (no sampling, no parsing).
+
+The prompt's prefix is the same entry block the answer pipeline reads the entry with, so the judge reuses that
+KV state and evaluates only the claim. No NLI or fact-checking weights are packaged for this machine, so the
+judge is the answering model itself unless --judge-model names another GGUF.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rag_answer.entries import Entry
+from rag_answer.llm.engine import TextGenerator
+from rag_answer.llm.source_prompt import source_prompt
+from rag_answer.prompts import load_template
+
+YES = ("yes", "Yes")
+NO = ("no", "No")
+PARTIAL = ("partial", "Partial")
+
+
+class LlmJudge:
+    """judge(claim, entry) -> probability that the entry states everything in the claim ("partial" counts half)."""
+
+    def __init__(self, generator: TextGenerator) -> None:
+        self.generator = generator
+        self._cache: dict[tuple[str, str, str], float] = {}
+        self.calls = 0
+
+    def __call__(self, claim: str, entry: Entry) -> float:
+        key = (entry.id, entry.summary, claim)
+        if key not in self._cache:
+            self._cache[key] = self._ask(claim, entry)
+        return self._cache[key]
+
+    def _ask(self, claim: str, entry: Entry) -> float:
+        self.calls += 1
+        request = load_template("judge_request").render(claim=claim.replace('"', "'"))
+        prefix, suffix = source_prompt(self.generator, entry, request)
+        logprobs = self.generator.choice_logprobs(prefix, suffix, [*YES, *NO, *PARTIAL])
+        yes = sum(math.exp(logprobs[word]) for word in YES)
+        no = sum(math.exp(logprobs[word]) for word in NO)
+        partial = sum(math.exp(logprobs[word]) for word in PARTIAL)
+        total = yes + no + partial
+        return (yes + 0.5 * partial) / total if total > 0 else 0.0

@@ -1,0 +1,151 @@
+"""The per-call grammars (checked with llama.cpp's own grammar engine on the real vocabulary), the chat
+template split, and the composition of an answer from readings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag_answer.answer.compose import compose, paper_item, split_sections, workflow_line
+from rag_answer.answer.reading import Reading, parse_reading
+from rag_answer.audit.links import extract_links
+from rag_answer.llm.chat_template import CHATML, ChatTemplate
+from rag_answer.llm.grammar import evidence_grammar, model_grammar, task_grammar
+from rag_answer.sources import load_source
+
+
+@pytest.fixture(scope="module")
+def example(example_path: Path):
+    return load_source(example_path)
+
+
+def grammar_accepts(llm, grammar: str, text: str) -> bool:
+    """Feed text token by token through llama.cpp's grammar sampler; False at the first refused token."""
+    import llama_cpp
+
+    from rag_answer.llm.sampling import _grammar_filter
+
+    vocab = llm.llm._model.vocab
+    sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+    assert sampler, "llama.cpp rejected the grammar"
+    try:
+        logits = np.zeros(llm.llm.n_vocab(), dtype=np.float32)
+        for token in llm.tokenize(text):
+            allowed = _grammar_filter(llama_cpp, sampler, np.array([token], dtype=np.int32), logits)
+            if len(allowed) == 0:
+                return False
+            llama_cpp.llama_sampler_accept(sampler, token)
+        return True
+    finally:
+        llama_cpp.llama_sampler_free(sampler)
+
+
+GOOD = [
+    "Offers: a benchmark of DINOv2 (ViT) models, e.g. on HAM10000.\nAnswer: It reaches a macro F1 of 0.85 on HAM10000.",
+    "Offers: Qwen2.5 and GPT-3.5 baselines.\nAnswer: The model runs 3.5x faster, i.e. in real time.",
+    "Offers: a matting framework.\nAnswer: none.",
+]
+BAD = [
+    "Offers: code at github.com.\nAnswer: none.",  # a domain
+    "Offers: the paper 2502.02500.\nAnswer: none.",  # an arXiv id
+    "Offers: the file v1.pdf.\nAnswer: none.",
+    "Offers: a link.\nAnswer: see https://x.",  # ":" and "/" cannot be written in free text
+    "Offers: depth maps,like this.\nAnswer: none.",  # words cannot run together
+]
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("text", GOOD)
+def test_evidence_grammar_writes_clean_text(small_llm, text: str) -> None:
+    assert grammar_accepts(small_llm, evidence_grammar(), text)
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("text", BAD)
+def test_evidence_grammar_cannot_spell_links_or_run_words_together(small_llm, text: str) -> None:
+    assert not grammar_accepts(small_llm, evidence_grammar(), text)
+
+
+@pytest.mark.llm
+def test_model_and_task_grammars(small_llm) -> None:
+    assert grammar_accepts(small_llm, model_grammar(with_evidence=False),
+                           "Fits: no\nInput: a hazy photo\nOutput: a stylised painting.")  # fmt: skip
+    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), "Fits: maybe\nInput: x")
+    assert grammar_accepts(small_llm, task_grammar(), "The user wants to remove haze from photos.")
+    assert not grammar_accepts(small_llm, task_grammar(), "Remove haze.")
+
+
+def test_chat_template_split_keeps_the_source_block_in_the_prefix() -> None:
+    template = ChatTemplate(CHATML, False)
+    prefix, suffix = template.split("SYSTEM", "Source: X\n\n", "Question: Y")
+    assert prefix == "<|im_start|>system\nSYSTEM<|im_end|>\n<|im_start|>user\nSource: X\n\n"
+    assert suffix == "Question: Y<|im_end|>\n<|im_start|>assistant\n"
+
+
+LLAMA3 = (
+    "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'"
+    " + message['content'] | trim + '<|eot_id|>' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"
+)
+
+
+def test_a_gguf_with_another_familys_template_is_formatted_with_it(tmp_path: Path) -> None:
+    """A tiny GGUF written with the gguf package carries a Llama-3 template; the split follows it, not ChatML."""
+    import gguf
+
+    path = tmp_path / "tiny.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_chat_template(LLAMA3)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    reader = gguf.GGUFReader(str(path))
+    field = reader.fields["tokenizer.chat_template"]
+    text = bytes(field.parts[field.data[0]]).decode("utf-8")
+    template = ChatTemplate.from_metadata({"tokenizer.chat_template": text}, bos_token="<|begin_of_text|>")
+    assert template.from_model
+    prefix, suffix = template.split("SYS", "Source: X\n\n", "Question: Y")
+    assert prefix.startswith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nSYS<|eot_id|>")
+    assert "<|im_start|>" not in prefix + suffix
+    assert suffix.endswith("<|start_header_id|>assistant<|end_header_id|>\n\n")
+
+
+def test_no_template_falls_back_to_chatml_and_says_so(caplog) -> None:
+    template = ChatTemplate.from_metadata({}, source="my.gguf")
+    assert not template.from_model and template.source == CHATML
+    assert "my.gguf carries no chat template" in caplog.text
+
+
+def test_compose_writes_markers_headings_and_links_never_the_model(example) -> None:
+    entries = {e.id: e for e in example.entries}
+    skin = parse_reading(entries["the-skin-game"], "Offers: a dermatology benchmark.\nAnswer: It uses three datasets.")
+    hi4d = parse_reading(entries["hi4d-4d-instance"], "Offers: a 4D dataset of close interaction.\nAnswer: none.")
+    model = parse_reading(entries["txt2img-stablediffusionv1"], "Fits: no\nInput: a prompt\nOutput: an image.")
+    text = compose("The user wants to make portraits.", ["It uses three datasets [@the-skin-game]."], [],
+                   [skin, hi4d, model], full=True)  # fmt: skip
+    sections = split_sections(text)
+    assert sections["task"] == "The user wants to make portraits."
+    assert sections["answer"].startswith("It uses three datasets [@the-skin-game].")
+    assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in sections["answer"]
+    assert sections["workflow"] == "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image."
+    assert "Tangential to the question: offers a 4D dataset" in sections["papers"]
+    supplied = set(example.links)
+    assert {link.url for link in extract_links(text)} <= supplied
+    assert paper_item(skin).endswith(f"(Paper: {entries['the-skin-game'].paper_url} | GitHub: "
+                                     f"{entries['the-skin-game'].github_url})")  # fmt: skip
+    assert workflow_line(model).startswith("- Input: a prompt")
+
+
+def test_short_form_is_the_answer_only(example) -> None:
+    text = compose("", ["A [@the-skin-game]."], [], [], full=False)
+    assert text == "A [@the-skin-game].\n"
+    assert split_sections(text)["answer"] == "A [@the-skin-game]."
+
+
+def test_a_reading_of_none_has_no_answer(example) -> None:
+    entry = next(iter(example.entries))
+    reading = parse_reading(entry, "Offers: a thing.\nAnswer: none.")
+    assert reading == Reading(entry, offers="a thing", answer="", raw="Offers: a thing.\nAnswer: none.")
