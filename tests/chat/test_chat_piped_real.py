@@ -29,13 +29,21 @@ def test_piped_json_two_questions(chat_home: Path, example_path: Path, tmp_path:
         cwd=tmp_path,
         timeout=900,
     )
-    assert done.returncode in (0, 1), done.stderr  # 1 only when an audit found problems
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(lines) == 3, done.stdout
+    assert len(lines) == 3, (done.stdout, done.stderr)
     first, second, command = lines
+    assert not any("error" in line for line in lines), lines
+    # Every answer is audited and repaired before it is printed, so no final answer keeps a rejected link or an
+    # invalid marker; the exit status is exactly the documented one: 2 if a line failed (none did), else 1 if an
+    # answer's final audit found problems, else 0.
+    for answer in (first, second):
+        summary = answer["audit"]["report"]["summary"]
+        assert (summary["links_rejected"], summary["markers_invalid"]) == (0, 0), answer["audit"]
+    expected = 0 if first["audit"]["clean"] and second["audit"]["clean"] else 1
+    assert done.returncode == expected, (expected, done.stderr)
     assert [first["turn"], second["turn"]] == [1, 2] and [first["history_turns"], second["history_turns"]] == [0, 1]
     assert first["question"].startswith("What data") and first["model"]["name"].startswith("qwen2.5-coder-0.5b")
-    assert first["settings"]["max_tokens"] == 32 and first["audit"] is not None
+    assert first["settings"]["max_tokens"] == 32
     # the follow-up reused everything turn 1 evaluated (instructions, sources, question 1), from memory
     assert second["generation"]["prefix_cache"] == "memory"
     assert second["generation"]["reused_tokens"] >= first["generation"]["prompt_tokens"]

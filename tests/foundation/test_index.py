@@ -108,11 +108,45 @@ def test_concurrent_builders_never_corrupt_the_index(real_embedder, example_path
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".shared.lock") == ["shared"]
 
 
-def test_prompt_index_cache_is_reused(real_embedder, example_path: Path, tmp_path: Path) -> None:
+def test_prompt_index_cache_is_reused(
+    real_embedder, example_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag_answer.index_store.cache as cache
+
+    builds: list[str] = []
+    real_build = cache.build_index
+
+    def counting_build(sources, *args, **kwargs):
+        builds.append(sources[0].source_id)
+        return real_build(sources, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "build_index", counting_build)
+
+    def files(folder: Path) -> dict[str, tuple[int, int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()}
+
     source = load_source(example_path)
     first = cached_index(source, real_embedder, tmp_path, progress=False)
+    assert len(builds) == 1
+    [folder] = [path for path in (tmp_path / "indexes").iterdir() if path.is_dir()]
+    written = files(folder)
+    assert {"manifest.json", "passages.json", "vectors.faiss"} <= set(written)
+
     second = cached_index(source, real_embedder, tmp_path, progress=False)
-    assert first.path == second.path and len(list((tmp_path / "indexes").iterdir())) >= 1
+    assert len(builds) == 1  # loaded, not rebuilt ...
+    assert files(folder) == written  # ... and not rewritten: same files, inodes, mtimes and sizes
+    assert second.path == first.path == folder
+    assert [p.text for p in second.passages] == [p.text for p in first.passages]
+
+    other = tmp_path / "other.txt"  # other bytes: another cache entry, built once
+    other.write_text(example_path.read_text("utf-8") + "\n", "utf-8")
+    cached_index(load_source(other), real_embedder, tmp_path, progress=False)
+    assert len(builds) == 2 and len([path for path in (tmp_path / "indexes").iterdir() if path.is_dir()]) == 2
+    assert files(folder) == written
+
+    (folder / "passages.json").write_text("[]", "utf-8")  # a stale entry is rebuilt, not trusted
+    cached_index(source, real_embedder, tmp_path, progress=False)
+    assert len(builds) == 3 and (folder / "passages.json").stat().st_size == written["passages.json"][2]
 
 
 def test_langchain_retriever_returns_restricted_documents(example_index: Path, real_embedder) -> None:
