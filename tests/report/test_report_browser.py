@@ -20,10 +20,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
-def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+def require_chromium() -> str:
+    """The browser test fails, never skips, without a browser: a CI run without one must not pass silently."""
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (scripts/install.sh installs it)")
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
+        pytest.fail("chromium is not installed: scripts/install.sh installs it (deselect with -m 'not browser')")
+    return CHROMIUM
+
+
+def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([require_chromium(), *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
                           timeout=120, check=True)  # fmt: skip
 
 
@@ -41,6 +46,7 @@ class _Refs(HTMLParser):
 
 
 def test_html_report_renders_in_chromium(make_runner, example_file, tmp_path):
+    require_chromium()
     outcome = make_runner(outdir=tmp_path / "out", formats=("md", "html")).run_one(example_file, "report")
     assert outcome.status == "ok", outcome.error
     page = tmp_path / "out" / "report.html"
