@@ -20,9 +20,9 @@ from rag_answer.chat.piped import logical_lines
 from rag_answer.cli import main
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import build_index
-from tests.doubles.fake_llm import FakeGenerator
 from rag_answer.settings import load_settings
 from rag_answer.sources import load_source
+from tests.doubles.fake_llm import FakeGenerator
 
 GOOD = (
     "### 1. Task\nThe user wants sharp portraits [@txt2img-stablediffusionv1].\n\n"

@@ -183,8 +183,8 @@ def test_pipeline_answer_with_fake_generator_scores_clean(real_embedder, test_se
     """The full path run_eval uses, with a scripted generator: rendered links are all supplied."""
     from rag_answer.answer import answer_question
     from rag_answer.index_store import build_index
-    from tests.doubles.fake_llm import FakeGenerator
     from rag_answer.sources import load_source
+    from tests.doubles.fake_llm import FakeGenerator
 
     source = load_source(example_path)
     index = build_index([source], real_embedder, progress=False)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.doubles.fake_llm import FakeGenerator
 from rag_answer.report import ReportRunner
 from rag_answer.settings import Settings, load_settings
+from tests.doubles.fake_llm import FakeGenerator
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "000_54cb972efbc5016b.txt"
