@@ -1,4 +1,6 @@
-"""Orchestration edge cases with a scripted generator (the real model is tested in test_ask_real.py)."""
+"""Orchestration with a scripted generator (the real model is tested in test_ask_real.py): one call per
+entry, each seeing only its own entry; the claim check removes what the cited entry does not back; nothing
+is shown before it is checked."""
 
 from __future__ import annotations
 
@@ -7,20 +9,15 @@ from pathlib import Path
 import pytest
 
 from rag_answer.answer import Turn, answer_question
-from rag_answer.answer.gate import WITHHELD
 from rag_answer.audit import extract_links
-from rag_answer.citations import REFUSAL_PHRASE
+from rag_answer.citations import GAP_PHRASE, REFUSAL_PHRASE
 from rag_answer.index_store import build_index
-from rag_answer.llm.fake import FakeGenerator
 from rag_answer.settings import load_settings
 from rag_answer.sources import load_source
-from tests.conftest import TEST_PROMPTS
+from tests.doubles.fake_llm import EXAMPLE_READINGS, FakeGenerator, reading_script
 
-GOOD = (
-    "### 1. Task\nThe user wants sharp portraits [@txt2img-stablediffusionv1].\n\n"
-    "### 2. Workflow (input -> model -> output)\n- Input: a text prompt -> Model: [@txt2img-stablediffusionv1] -> Output: a portrait.\n"
-    "\n### 3. Relevant papers and tools\n- [@the-skin-game] DINOv2 reaches a macro F1 of 0.85 on HAM10000.\n"
-)
+READINGS = EXAMPLE_READINGS
+script = reading_script
 
 
 @pytest.fixture(scope="module")
@@ -41,66 +38,103 @@ def ask(index, embedder, generator, settings, question: str, **kwargs):
     return result, "".join(shown)
 
 
-def test_clean_answer_streams_the_final_text(example_index, real_embedder, settings) -> None:
-    question = load_source(Path(example_index.sources[0].path)).question
-    result, shown = ask(example_index, real_embedder, FakeGenerator(GOOD), settings, question)
-    assert not result.refused and result.verification.clean and not result.verification.repairs
-    assert shown == result.text
-    assert result.citations == ["txt2img-stablediffusionv1", "the-skin-game"]
-    assert "### Sources" in result.text and "https://github.com/Kameronski/stable-diffusion-1.5" in result.text
-    assert "https://github.com/yifeiyin04/Hi4D" not in result.text  # not cited, so not listed
+def question_of(index) -> str:
+    return load_source(Path(index.sources[0].path)).question
 
 
-def test_invented_link_and_unknown_marker_are_repaired_and_reported(example_index, real_embedder, settings) -> None:
-    bad = GOOD.replace(
-        "- [@the-skin-game]",
-        "- [@nonexistent] See https://github.com/CompVis/stable-diffusion for code.\n- [@the-skin-game]",
-    )
-    result, shown = ask(example_index, real_embedder, FakeGenerator(bad), settings, "skin detail in portraits")
-    assert "CompVis" not in shown and WITHHELD in shown  # the stream gate held the line back ...
-    assert "CompVis" not in result.text and "[@nonexistent]" not in result.text  # ... and the audit dropped it
+def test_each_entry_is_read_in_its_own_prompt(example_index, real_embedder, settings) -> None:
+    generator = FakeGenerator(script(READINGS))
+    ask(example_index, real_embedder, generator, settings, question_of(example_index))
+    reads = [call for call in generator.calls if call["grammar"] and "Offers" in str(call["grammar"])]
+    assert len(reads) == 3  # the three papers (the name-only model gets the workflow grammar)
+    titles = [entry.title for entry in example_index.sources[0].entries]
+    for call in reads:
+        shown = [title for title in titles if title in str(call["prefix"])]
+        assert len(shown) == 1  # one entry per prompt: no fact can come from another
+
+
+def test_clean_answer_has_all_sections_and_streams_only_the_checked_text(
+    example_index, real_embedder, settings
+) -> None:
+    result, shown = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings,
+                        question_of(example_index))  # fmt: skip
+    assert not result.refused
+    assert shown == result.text  # nothing is shown before the check
+    sections = result.sections
+    assert sections["task"].startswith("The user wants to know")
+    assert "HAM10000, DermNet and ISIC Atlas [@the-skin-game]." in sections["answer"]
+    assert sections["workflow"].startswith("- Input: a text prompt describing a studio portrait -> Model: "
+                                           "[@txt2img-stablediffusionv1]")  # fmt: skip
+    assert "[@hi4d-4d-instance] Tangential to the question" in sections["papers"]
+    papers = sections["papers"].splitlines()
+    assert papers[0].startswith("- [@the-skin-game]")  # most relevant first
+    supplied = set(load_source(Path(example_index.sources[0].path)).links)
+    assert {link.url for link in extract_links(result.text)} <= supplied
+    assert result.verification.clean, result.verification.report.to_table()
+
+
+def test_a_fact_from_another_entry_is_removed_and_reported(example_index, real_embedder, settings) -> None:
+    moved = dict(READINGS)
+    moved["Hi4D"] = ("Offers: a dataset of 4D textured scans of close human interaction.\n"
+                     "Answer: DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas.")  # fmt: skip
+    result, shown = ask(example_index, real_embedder, FakeGenerator(script(moved)), settings,
+                        question_of(example_index))  # fmt: skip
+    assert "0.84 on ISIC Atlas" not in result.text and "0.84 on ISIC Atlas" not in shown
+    assert any("removed the answer sentence for [@hi4d-4d-instance] (misattributed" in r for r in result.repairs)
     assert result.verification.clean
-    assert len(result.verification.repairs) == 1 and "CompVis" in result.verification.repairs[0]
-    assert "https://github.com/CompVis" not in result.verification.repairs[0]  # quoted defanged, not as a link
-    assert extract_links(result.verification.repairs[0]) == []
 
 
-def test_unanswerable_question_is_refused_without_calling_the_model(example_index, real_embedder, settings) -> None:
-    generator = FakeGenerator(GOOD)
-    result, shown = ask(
-        example_index, real_embedder, generator, settings, "How long should I proof sourdough bread dough?"
-    )
-    assert result.refused and generator.calls == []
-    assert shown.strip() == REFUSAL_PHRASE and "min_score" in result.refusal_reason
+def test_a_negated_fact_is_removed(example_index, real_embedder, settings) -> None:
+    negated = dict(READINGS)
+    negated["Enhancing Image Matting"] = ("Offers: Mask2Alpha, an iterative refinement framework for image matting.\n"
+                                          "Answer: Mask2Alpha cannot recover high-resolution details.")  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(negated)), settings,
+                    question_of(example_index))  # fmt: skip
+    assert "cannot recover" not in result.text
+    assert any("[@enhancing-image-matting] (contradicted" in r for r in result.repairs)
 
 
-def test_model_refusal_is_passed_on(example_index, real_embedder, settings) -> None:
-    result, _ = ask(example_index, real_embedder, FakeGenerator(REFUSAL_PHRASE), settings, "skin detail")
-    assert result.refused and result.text.strip() == REFUSAL_PHRASE and result.sources == []
+def test_when_no_entry_answers_the_gap_is_said_plainly(example_index, real_embedder, settings) -> None:
+    silent = {title: text.split("\nAnswer:")[0] + "\nAnswer: none." if "Answer:" in text else text
+              for title, text in READINGS.items()}  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(silent)), settings, question_of(example_index))
+    assert result.sections["answer"].startswith(GAP_PHRASE)
+    assert not result.refused
 
 
-def test_prompt_carries_no_link_and_masks_injected_ones(real_embedder, settings) -> None:
-    source = load_source(TEST_PROMPTS / "adv_023_injected-instruction.txt")
-    index = build_index([source], real_embedder, progress=False)
-    generator = FakeGenerator(lambda prefix, suffix: REFUSAL_PHRASE)
-    answer_question(source.question, index, real_embedder, generator, settings, source_nos=[0])
-    prompt = generator.calls[0]["prefix"] + generator.calls[0]["suffix"]
-    assert "http" not in prompt and "evil.example" not in prompt
-    assert all(link not in prompt for link in source.links)
-    assert "evil" not in generator.calls[0]["grammar"]
+def test_unfit_model_is_said_in_the_answer(example_index, real_embedder, settings) -> None:
+    unfit = dict(READINGS)
+    unfit["Txt2Img"] = "Fits: no\nInput: a text prompt\nOutput: an image."
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(unfit)), settings, question_of(example_index))
+    assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in result.sections["answer"]
 
 
-def test_follow_up_keeps_the_prefix_and_adds_turns(example_index, real_embedder, settings) -> None:
-    generator = FakeGenerator(GOOD)
-    history = [Turn("first question?", "first answer")]
-    ask(example_index, real_embedder, generator, settings, "skin detail", history=history)
-    ask(example_index, real_embedder, generator, settings, "skin detail")
-    with_history, without = generator.calls
-    assert with_history["prefix"] == without["prefix"]
-    assert "first question?" in with_history["suffix"] and "first question?" not in without["suffix"]
+def test_off_topic_question_is_refused_without_the_model(example_index, real_embedder, settings) -> None:
+    generator = FakeGenerator(script(READINGS))
+    result, shown = ask(example_index, real_embedder, generator, settings, "How do I bake sourdough bread at home?")
+    assert result.refused and shown == REFUSAL_PHRASE + "\n" and generator.calls == []
 
 
-def test_refusal_words_inside_an_answer_are_not_a_refusal(example_index, real_embedder, settings) -> None:
-    text = GOOD.replace("an image.", "an image. The supplied sources do not cover this question in full.")
-    result, _ = ask(example_index, real_embedder, FakeGenerator(text), settings, "skin detail in portraits")
-    assert not result.refused and result.sections["papers"]
+def test_follow_up_gets_the_short_form(example_index, real_embedder, settings) -> None:
+    history = [Turn(question_of(example_index), "earlier answer")]
+    result, shown = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings,
+                        "Which paper is about skin, and what data does it use?", history=history)  # fmt: skip
+    assert not result.text.startswith("### 1. Task")
+    assert result.sections["answer"].startswith("DINOv2 is trained and evaluated on three benchmark datasets")
+    assert "### Sources" in result.text and shown == result.text
+
+
+def test_two_questions_get_different_answers(example_index, real_embedder, settings) -> None:
+    def by_question(prefix: str, suffix: str) -> str:
+        if "skin" in suffix.lower() and "The Skin Game" in prefix:
+            return "Offers: a dermatology benchmark.\nAnswer: DINOv2 is evaluated on HAM10000, DermNet and ISIC Atlas."
+        if "matting" in suffix.lower() and "Matting" in prefix:
+            return "Offers: a matting framework.\nAnswer: Mask2Alpha uses a mask-guided feature selection module."
+        return "Offers: a related method.\nAnswer: none."
+
+    history = [Turn("first", "earlier")]
+    one, _ = ask(example_index, real_embedder, FakeGenerator(by_question), settings, "What data is used for skin?",
+                 history=history)  # fmt: skip
+    two, _ = ask(example_index, real_embedder, FakeGenerator(by_question), settings, "How does matting work here?",
+                 history=history)  # fmt: skip
+    assert one.sections["answer"] != two.sections["answer"]

@@ -37,3 +37,31 @@ class FakeGenerator:
     def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
         self.calls.append({"prefix": prefix, "suffix": suffix, "grammar": None, "seed": None})
         return {choice: (self.judge_yes if choice.lower() == "yes" else -30.0) for choice in choices}
+
+
+TASK_REPLY = "The user wants to know what data and tricks give generated portraits fine skin detail."
+
+
+def reading_script(readings: dict[str, str], task: str = TASK_REPLY) -> Callable[[str, str], str]:
+    """A script for the per-entry answer pipeline: the task call gets `task`; an entry's call gets the reading
+    whose key (a title prefix, e.g. "The Skin Game") its prompt shows after "Source (...): "."""
+
+    def answer(prefix: str, suffix: str) -> str:
+        if "what is the user trying to do" in suffix:
+            return task
+        for title, text in readings.items():
+            if f": {title}" in prefix:
+                return text
+        return "Offers: a related method.\nAnswer: none."
+
+    return answer
+
+
+EXAMPLE_READINGS = {
+    "The Skin Game": "Offers: a training and evaluation framework for skin disease classification.\n"
+    "Answer: DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC Atlas.",
+    "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\n"
+    "Answer: A sparse convolution scheme recovers high-resolution details through progressive refinement.",
+    "Hi4D": "Offers: a dataset of 4D textured scans of close human interaction.\nAnswer: none.",
+    "Txt2Img": "Fits: yes\nInput: a text prompt describing a studio portrait\nOutput: a photorealistic portrait.",
+}
