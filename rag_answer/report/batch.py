@@ -64,7 +64,8 @@ class Outcome:
     status: str  # "ok", "refused" or "failed"
     seconds: float
     links: int | None = None  # links the report's own audit checked
-    unsupported: int | None = None  # cited sentences of the answer judged unsupported
+    flagged: int | None = None  # claims of the shown answer judged misattributed, contradicted or unsupported
+    repairs: int | None = None  # sentences the claim check removed and lines the link audit dropped
     error: str | None = None
     written: list[Path] = field(default_factory=list)
 
@@ -91,16 +92,16 @@ class ReportRunner:
     def run_one(self, path: Path, name: str) -> Outcome:
         started = time.perf_counter()
         try:
-            written, links, unsupported, refused = self._report(path, name)
+            written, links, flagged, repairs, refused = self._report(path, name)
         except RagAnswerError as exc:
             return Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line())
         except Exception as exc:  # a model or library failure must not stop the batch
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             return Outcome(path, name, "failed", time.perf_counter() - started, error=error)
         status = "refused" if refused else "ok"
-        return Outcome(path, name, status, time.perf_counter() - started, links, unsupported, None, written)
+        return Outcome(path, name, status, time.perf_counter() - started, links, flagged, repairs, None, written)
 
-    def _report(self, path: Path, name: str) -> tuple[list[Path], int, int, bool]:
+    def _report(self, path: Path, name: str) -> tuple[list[Path], int, int | None, int, bool]:
         started = time.perf_counter()
         source = load_source(path)
         question = (source.question or "").strip()
@@ -148,8 +149,8 @@ class ReportRunner:
             target = self.outdir / f"{name}.{extension}"
             atomic_write_text(target, rendered[extension])
             written.append(target)
-        unsupported = len(answer.verification.report.unsupported_claims) if answer.verification else 0
-        return written, len(check.links), unsupported, answer.refused
+        flagged = len(answer.verification.report.flagged_claims) if answer.verification else 0
+        return written, len(check.links), flagged if self.check_claims else None, len(answer.repairs), answer.refused
 
 
 def make_illustration(source: object, request: ImageRequest, png: Path, seed: int) -> Illustration:
@@ -189,18 +190,19 @@ def run_batch(
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
-    header = ("file", "status", "links checked", "unsupported claims", "seconds")
+    """One row per prompt: status, links the report's audit checked, flagged claims left in the shown answer
+    (misattributed, contradicted or unsupported; "-" when claims were not checked), repairs made before it was
+    shown, seconds; then the totals and one line per failure."""
+    header = ("file", "status", "links checked", "flagged claims", "repairs", "seconds")
+
+    def number(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
     rows = [
-        (
-            str(o.path),
-            o.status,
-            "-" if o.links is None else str(o.links),
-            "-" if o.unsupported is None else str(o.unsupported),
-            f"{o.seconds:.1f}",
-        )
+        (str(o.path), o.status, number(o.links), number(o.flagged), number(o.repairs), f"{o.seconds:.1f}")
         for o in outcomes
     ]
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(5)]
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(6)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
@@ -212,5 +214,9 @@ def summary_table(outcomes: list[Outcome]) -> str:
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("ok", "refused", "failed")}
     lines.append("")
     lines.append(f"{len(outcomes)} reports: {counts['ok']} ok, {counts['refused']} refused, {counts['failed']} failed")
+    checked = [o for o in outcomes if o.flagged is not None]
+    if checked:
+        lines.append(f"flagged claims in the shown answers: {sum(o.flagged or 0 for o in checked)}; repairs: "
+                     f"{sum(o.repairs or 0 for o in checked)}")  # fmt: skip
     lines.extend(f"failed: {o.path}: {o.error}" for o in failed)
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""The report as one self-contained HTML file: styles inline, the diagram as inline SVG, the image as a data URI.
+"""The report as one self-contained HTML file: styles inline, the direct answer highlighted, the diagram as inline
+SVG, the image as a data URI.
 
 The Markdown blocks are rendered with markdown-it-py with raw HTML off, so everything from the sources is
 escaped; a Content-Security-Policy forbids every external request (no scripts, no remote images or styles).
@@ -46,6 +47,9 @@ figcaption { font-size: .9em; color: #57606a; margin-top: .3em; }
 svg.workflow { max-width: 100%; height: auto; }
 li:target { background: #fff8c5; }
 .timings { color: #57606a; }
+section.direct-answer { background: #f0f7ff; border-left: 4px solid #0969da; border-radius: 6px;
+  padding: .2em 1.2em .6em; margin: 1em 0 1.4em; font-size: 1.06em; }
+section.direct-answer h3 { margin-top: .8em; }
 """
 
 
@@ -93,6 +97,8 @@ def render_html(report: Report) -> str:
             body.append(_diagram(report, render(block.markdown) if not report.flows else ""))
         elif block.kind == "illustration":
             body.append(_illustration(report, render(block.markdown)))
+        elif block.kind == "answer":
+            body.append(f'<section class="direct-answer">{render(block.markdown)}</section>')
         elif block.kind == "sources":
             body.append(
                 _SOURCE_ITEM.sub(r'<li id="source-\1"><a class="cite" href="#source-\1">', render(block.markdown))

@@ -1,7 +1,9 @@
-"""The report as Markdown: question, the three answer parts with a workflow diagram, sources, illustration note,
-citation audit appendix, evidence record, and last the timings (the only part that varies between runs).
+"""The report as Markdown: question, the audited answer (task, the direct answer, workflow with its diagram,
+papers and tools, sources), illustration note, citation audit appendix, evidence record, and last the timings
+(the only part that varies between runs).
 
-The report is a list of blocks; the HTML renderer draws the same blocks (the diagram as SVG, the image inline).
+The report is a list of blocks; the HTML renderer draws the same blocks (the direct answer highlighted, the
+diagram as SVG, the image inline).
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rag_answer.answer.compose import SOURCES_HEADING, WORKFLOW_HEADING
+from rag_answer.answer.compose import ANSWER_HEADING, SOURCES_HEADING, WORKFLOW_HEADING
 from rag_answer.audit import AuditReport, allowed_link_set, check_link
+from rag_answer.audit.claims import FLAGGED, VERDICTS
 from rag_answer.citations import MARKER_PATTERN
 from rag_answer.report.build import Report
 from rag_answer.report.diagram import mermaid
+from rag_answer.report.repairs import answer_repairs
 from rag_answer.report.text import cell, md_code, md_text
 
 TIMINGS_HEADING = "## Timings"
-BlockKind = Literal["markdown", "diagram", "sources", "illustration"]
+ANSWER_BLOCK_HEADING = "## Audited answer"
+BlockKind = Literal["markdown", "answer", "diagram", "sources", "illustration"]
 
 
 @dataclass(frozen=True)
@@ -51,30 +56,45 @@ def _header(report: Report) -> str:
             "",
             f"Answered from the {len(report.source.entries)} entries supplied in {md_code(evidence.source_file)} only, "
             f"by {md_code(evidence.model_name)} (rag-answer {md_code(evidence.versions['rag-answer'])}). "
-            "Every link below is a supplied one; see the citation audit and the evidence record at the end.",
+            "Every link below is a supplied one; every claim was checked against the entry it cites before the "
+            "answer was shown. See the citation audit and the evidence record at the end.",
         ]
     )
 
 
 def _answer_blocks(report: Report) -> list[Block]:
+    """The audited answer verbatim (supplied links as autolinks), one block per part: the direct answer is its
+    own block (highlighted in HTML), the diagram follows the workflow lines, the sources list is last."""
     if report.refused:
         reason = report.answer.refusal_reason or "the sources do not cover the question"
-        return [Block("markdown", f"## Answer\n\n{report.answer.text.strip()}\n\n_Why:_ {md_text(reason)}")]
-    text = report.answer_markdown
-    before, _, sources = text.partition(SOURCES_HEADING)
-    head, workflow_found, rest = before.partition(WORKFLOW_HEADING)
+        refusal = f"{ANSWER_BLOCK_HEADING}\n\n{report.answer.text.strip()}\n\n_Why:_ {md_text(reason)}"
+        return [Block("markdown", refusal)]
     result: list[Block] = []
-    if workflow_found:
-        workflow, heading, after = rest.partition("\n### ")
-        result.append(Block("markdown", "## Answer\n\n" + head + WORKFLOW_HEADING + workflow))
-        result.append(Block("diagram", _diagram(report)))
-        if heading:
-            result.append(Block("markdown", "### " + after))
-    else:
-        result.append(Block("markdown", "## Answer\n\n" + before))
-    if sources:
-        result.append(Block("sources", SOURCES_HEADING + sources))
+    for heading, body in _parts(report.answer_markdown):
+        text = f"{heading}\n{body}" if heading else body
+        kind: BlockKind = "markdown"
+        if heading == ANSWER_HEADING or (not heading and not result):
+            kind = "answer"  # a text without headings (a follow-up's short form) is all direct answer
+        elif heading == SOURCES_HEADING:
+            kind = "sources"
+        if not result:
+            result.append(Block("markdown", ANSWER_BLOCK_HEADING))
+        result.append(Block(kind, text))
+        if heading == WORKFLOW_HEADING:
+            result.append(Block("diagram", _diagram(report)))
     return result
+
+
+def _parts(text: str) -> list[tuple[str, str]]:
+    """(heading, body) for each '### ' part of the answer; text before the first heading has heading ''."""
+    parts: list[tuple[str, list[str]]] = [("", [])]
+    for line in text.split("\n"):
+        if line.startswith("### "):
+            parts.append((line.rstrip(), []))
+        else:
+            parts[-1][1].append(line)
+    out = [(heading, "\n".join(lines).strip("\n")) for heading, lines in parts]
+    return [(heading, body) for heading, body in out if heading or body.strip()]
 
 
 def _diagram(report: Report) -> str:
@@ -111,12 +131,18 @@ def _audit_appendix(report: Report) -> str:
         return check_link(url, allowed).accepted
 
     summary = audit.summary
+    repairs = answer_repairs(report.answer)
     status = "clean" if verification.clean else "problems found"
+    if audit.claims_checked:
+        counts = ", ".join(f"{getattr(summary, verdict)} {verdict}" for verdict in VERDICTS)
+        claims = f"Claims: {summary.claim_sentences} judged ({counts})."
+    else:
+        claims = "Claims were not checked (--no-claims)."
     lines += [
         f"Audit of the answer above: **{status}**. Links: {summary.links} "
         f"({summary.links_accepted} supplied, {summary.links_rejected} rejected). Citation markers: {summary.markers} "
-        f"({summary.markers_invalid} invalid). Cited sentences: {summary.supported} supported, {summary.weak} weak, "
-        f"{summary.unsupported} unsupported; uncited claims: {summary.uncited}.",
+        f"({summary.markers_invalid} invalid). {claims} Repairs before the answer was shown: {len(repairs)} "
+        f"({len(repairs.claims)} removed by the claim check, {len(repairs.lines)} other).",
         "",
         "### Links",
         "",
@@ -130,24 +156,51 @@ def _audit_appendix(report: Report) -> str:
             lines.append(f"| {number} | {shown} | {verdict} | {entry} | {cell(md_text(link.reason))} |")
     else:
         lines.append("No links.")
-    lines += ["", "### Cited sentences", ""]
+    lines += ["", "### Claims", ""]
     if not audit.claims_checked:
         lines.append("Claims were not checked.")
     elif audit.claims:
-        lines += ["| # | Verdict | Similarity | Cites | Sentence |", "|---:|---|---:|---|---|"]
+        lines += [
+            "Every cited sentence of the answer as shown (and every uncited claim about a source), judged against "
+            "every supplied entry. _Belongs to_: for a misattributed claim, the entry that states the fact.",
+            "",
+            "| # | Verdict | Similarity | Cites | Belongs to | Sentence | Reason |",
+            "|---:|---|---:|---|---|---|---|",
+        ]
         for number, claim in enumerate(audit.claims, start=1):
             cites = ", ".join(citation.entry_id for citation in claim.citations)
             similarity = "" if claim.similarity is None else f"{claim.similarity:.2f}"
+            verdict = f"**{claim.verdict}**" if claim.verdict in FLAGGED else claim.verdict
+            belongs = md_code(claim.evidence_entry or "") if claim.verdict == "misattributed" else "—"
             sentence = md_code(MARKER_PATTERN.sub(r"@\1", claim.text), keep=supplied)
-            lines.append(f"| {number} | {claim.verdict} | {similarity} | {md_code(cites)} | {sentence} |")
+            lines.append(f"| {number} | {verdict} | {similarity} | {md_code(cites)} | {belongs} | {sentence} | "
+                         f"{md_code(claim.reason)} |")  # fmt: skip
     else:
         lines.append("No claim sentences.")
     lines += ["", "### Repairs", ""]
-    if verification.repairs:
-        lines.append("Lines dropped before the answer was final (links defanged, markers broken):")
-        lines += [f"- {md_code(repair)}" for repair in verification.repairs]
-    else:
-        lines.append("None: the answer passed the audit as generated.")
+    if repairs.claims:
+        lines += [
+            "Removed by the claim check before the answer was shown (an item without its description keeps its "
+            "title and links):",
+            "",
+            "| # | Removed | Cited entry | Verdict | Belongs to | Text removed | Reason |",
+            "|---:|---|---|---|---|---|---|",
+        ]
+        for number, repair in enumerate(repairs.claims, start=1):
+            belongs = md_code(repair.belongs_to or "") if repair.verdict == "misattributed" else "—"
+            lines.append(
+                f"| {number} | {repair.what} | {md_code(repair.entry_id)} | **{repair.verdict}** | {belongs} | "
+                f"{md_code(repair.text)} | {md_code(repair.reason)} |"
+            )
+    if repairs.lines:
+        if repairs.claims:
+            lines.append("")
+        lines.append(
+            "Lines dropped by the link and marker audit, and any other repair (links defanged, markers broken):"
+        )
+        lines += [f"- {md_code(repair)}" for repair in repairs.lines]
+    if not len(repairs):
+        lines.append("None: nothing was removed before the answer was shown.")
     return "\n".join(lines)
 
 

@@ -1,4 +1,9 @@
-"""Fixtures for the report tests: a scripted generator answering in the pipeline's exact format, and a runner."""
+"""Fixtures for the report tests: the scripted per-entry generator (tests/doubles) and a runner.
+
+The answer pipeline reads one entry per call; the fake answers each call in the grammar's field format: the
+example's entries get EXAMPLE_READINGS, any other prompt file's entries a reading made from their own text.
+Claims are checked (the fake's judge says yes): a report test sees the pipeline's claim check at work.
+"""
 
 from __future__ import annotations
 
@@ -10,29 +15,38 @@ import pytest
 
 from rag_answer.report import ReportRunner
 from rag_answer.settings import Settings, load_settings
-from tests.doubles.fake_llm import FakeGenerator
+from tests.doubles.fake_llm import EXAMPLE_READINGS, TASK_REPLY, FakeGenerator, reading_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "000_54cb972efbc5016b.txt"
-_SOURCE = re.compile(r"^\[@([a-z0-9][a-z0-9-]*)\] \((recommended model|paper)\)", re.MULTILINE)
+TEST_PROMPTS = ROOT / "tests" / "data" / "prompts"
+_BLOCK = re.compile(r"Source \((recommended model|paper)\): (.*)\nSummary: (.*)")
+GENERIC_WORKFLOW = "Fits: yes\nInput: the user's data\nOutput: the result the user asked for."
+
+Script = Callable[[str, str], str]
 
 
-def scripted_answer(prefix: str, suffix: str = "") -> str:
-    """An answer in the grammar's format for whatever sources the prompt shows: every model gets a workflow
-    line, every paper a part-3 line."""
-    found = _SOURCE.findall(prefix)
-    models = [entry_id for entry_id, kind in found if kind == "recommended model"] or [found[0][0]]
-    papers = [entry_id for entry_id, kind in found if kind == "paper"] or [found[0][0]]
-    lines = ["### 1. Task", f"The user wants to understand how the recommended model works [@{models[0]}].", ""]
-    lines.append("### 2. Workflow (input -> model -> output)")
-    lines += [f"- Input: the user's data -> Model: [@{m}] -> Output: the result the user asked for." for m in models]
-    lines += ["", "### 3. Relevant papers and tools"]
-    lines += [f"- [@{p}] This paper describes a method related to the question." for p in papers]
-    return "\n".join(lines) + "\n"
+def entry_script(readings: dict[str, str] = EXAMPLE_READINGS, task: str = TASK_REPLY) -> Script:
+    """reading_script(readings) for the entries it knows; any other entry 'offers' its title and answers with the
+    first sentence of its summary (none without one); a recommended model fits with a generic workflow."""
+    known = reading_script(readings, task)
+
+    def answer(prefix: str, suffix: str) -> str:
+        block = _BLOCK.search(prefix)
+        if block is None or any(f": {title}" in prefix for title in readings):
+            return known(prefix, suffix)
+        _, title, summary = block.groups()
+        first = "" if summary.startswith("(none supplied") else re.split(r"(?<=[a-z0-9)])\. ", summary)[0]
+        reading = f"Offers: {title.rstrip('.')}.\nAnswer: {first.rstrip('.') or 'none'}."
+        if "Fits:" in suffix:
+            return GENERIC_WORKFLOW + ("\n" + reading if "Offers:" in suffix else "")
+        return reading
+
+    return answer
 
 
-def fake(script: str | Callable[[str, str], str] = scripted_answer) -> FakeGenerator:
-    return FakeGenerator(script)
+def fake(script: str | Script | None = None) -> FakeGenerator:
+    return FakeGenerator(script if script is not None else entry_script())
 
 
 @pytest.fixture
@@ -42,10 +56,9 @@ def settings(private_home: Path) -> Settings:
 
 @pytest.fixture
 def make_runner(settings: Settings, real_embedder, tmp_path: Path):
-    """make_runner(generator=None, outdir=None, **options) -> ReportRunner (links and markers audited only)."""
+    """make_runner(generator=None, outdir=None, **options) -> ReportRunner (claims checked unless told not to)."""
 
     def make(generator=None, outdir: Path | None = None, **options) -> ReportRunner:
-        options.setdefault("check_claims", False)
         return ReportRunner(settings, real_embedder, generator or fake(), outdir or tmp_path / "out", **options)
 
     return make
@@ -53,7 +66,7 @@ def make_runner(settings: Settings, real_embedder, tmp_path: Path):
 
 @pytest.fixture
 def make_fake():
-    """make_fake(script=scripted_answer) -> FakeGenerator."""
+    """make_fake(script=entry_script()) -> FakeGenerator."""
     return fake
 
 
@@ -63,5 +76,6 @@ def example_file() -> Path:
 
 
 @pytest.fixture
-def scripted():
-    return scripted_answer
+def readings() -> dict[str, str]:
+    """A copy of the example's scripted readings, for a test to change one."""
+    return dict(EXAMPLE_READINGS)

@@ -14,14 +14,17 @@ from rag_answer.report import output_names, parse_formats, strip_timings
 from rag_answer.report.batch import ImageRequest, make_illustration
 from rag_answer.report.build import Illustration
 from rag_answer.sources import expand_paths as expand_inputs
+from tests.report.conftest import entry_script
 
 
 def test_same_inputs_and_seed_give_identical_markdown_apart_from_timings(make_runner, example_file, tmp_path):
+    """With the fake generator (the real model's reproducibility: test_report_llm.py)."""
     first = make_runner(outdir=tmp_path / "a").run_one(example_file, "r")
     second = make_runner(outdir=tmp_path / "b").run_one(example_file, "r")
-    assert first.status == second.status == "ok"
+    assert first.status == second.status == "ok", (first.error, second.error)
     one = (tmp_path / "a" / "r.md").read_text("utf-8")
     two = (tmp_path / "b" / "r.md").read_text("utf-8")
+    assert "HAM10000, DermNet and ISIC Atlas [@the-skin-game]." in one  # the scripted answer, not an empty report
     assert strip_timings(one) == strip_timings(two)
     assert "## Timings" not in strip_timings(one) and len(strip_timings(one)) < len(one)
     # the html carries the same content (timings aside)
@@ -30,12 +33,15 @@ def test_same_inputs_and_seed_give_identical_markdown_apart_from_timings(make_ru
     )
 
 
-def test_a_different_seed_or_answer_changes_the_markdown(make_runner, make_fake, scripted, example_file, tmp_path):
+def test_a_different_seed_or_answer_changes_the_markdown(make_runner, make_fake, example_file, settings, tmp_path):
     make_runner(outdir=tmp_path / "a").run_one(example_file, "r")
-    other = make_fake(lambda prefix, suffix: scripted(prefix).replace("understand", "learn"))
+    other = make_fake(entry_script(task="The user wants to learn what data gives generated portraits fine skin."))
     make_runner(generator=other, outdir=tmp_path / "b").run_one(example_file, "r")
-    one, two = ((tmp_path / d / "r.md").read_text("utf-8") for d in ("a", "b"))
+    settings.seed = 8
+    make_runner(outdir=tmp_path / "c").run_one(example_file, "r")
+    one, two, three = ((tmp_path / d / "r.md").read_text("utf-8") for d in ("a", "b", "c"))
     assert strip_timings(one) != strip_timings(two)
+    assert strip_timings(one) != strip_timings(three) and "| `seed` | `8` |" in three
 
 
 def _folder(tmp_path: Path, example: Path) -> Path:
@@ -48,17 +54,17 @@ def _folder(tmp_path: Path, example: Path) -> Path:
     return folder
 
 
-def test_batch_over_a_folder_isolates_failures_and_exits_1(
-    monkeypatch, make_fake, scripted, example_file, tmp_path, capsys
-):
+def test_batch_over_a_folder_isolates_failures_and_exits_1(monkeypatch, make_fake, example_file, tmp_path, capsys):
     folder = _folder(tmp_path, example_file)
-    calls = {"n": 0}
+    answered: list[str] = []
+    scripted = entry_script()
 
     def script(prefix: str, suffix: str) -> str:
-        calls["n"] += 1
-        if calls["n"] == 2:  # the second answered prompt: c_model_error.txt
-            raise ModelError("prompt plus answer exceed the context of 4096")
-        return scripted(prefix)
+        if "what is the user trying to do" in suffix:
+            answered.append(suffix)
+            if len(answered) == 2:  # the second answered prompt: c_model_error.txt
+                raise ModelError("prompt plus answer exceed the context of 4096")
+        return scripted(prefix, suffix)
 
     monkeypatch.setattr(report_command, "load_generator", lambda settings: make_fake(script))
     out = tmp_path / "out"
@@ -73,7 +79,10 @@ def test_batch_over_a_folder_isolates_failures_and_exits_1(
         assert row.split()[1] == status, row
     assert "4 reports: 1 ok, 0 refused, 3 failed" in table
     assert "exceed the context" in table and "no such file" in table
-    assert "file" in table.splitlines()[0] and "links checked" in table and "unsupported claims" in table
+    header = table.splitlines()[0].split()
+    assert header[:2] == ["file", "status"] and "links checked" in table and "flagged claims" in table
+    good = next(line for line in table.splitlines() if line.split()[0].endswith("a_good.txt")).split()
+    assert good[3] == "-"  # --no-claims: flagged claims not counted, not "0"
     assert "reports:" not in captured.err  # --quiet: no progress bar
     assert ".hidden" not in table
 
@@ -180,3 +189,27 @@ def test_every_test_prompt_gives_a_report_that_passes_its_own_audit(make_runner,
     for outcome in outcomes:
         markdown = (tmp_path / "out" / f"{outcome.name}.md").read_text("utf-8")
         assert audit(markdown, load_source(outcome.path).entries, claims=False).clean(), outcome.name
+
+
+MOVED_FACT = ("Offers: a dataset of 4D textured scans of close human interaction.\n"
+              "Answer: DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas.")  # fmt: skip
+
+
+def test_summary_counts_flagged_claims_and_repairs(monkeypatch, make_runner, make_fake, readings, example_file,
+                                                   tmp_path):  # fmt: skip
+    import rag_answer.answer.pipeline as pipeline
+    from rag_answer.report import summary_table
+
+    readings["Hi4D"] = MOVED_FACT  # Hi4D's reading carries the Skin Game's figures
+    generator = make_fake(entry_script(readings))
+    repaired = make_runner(generator=generator, outdir=tmp_path / "a").run_one(example_file, "r")
+    # the pipeline's claim check removed the sentence before it was shown: one repair, nothing flagged
+    assert (repaired.status, repaired.flagged, repaired.repairs) == ("ok", 0, 1), repaired.error
+    # a claim check that lets it through: the shown answer holds a misattributed claim, and the summary counts it
+    monkeypatch.setattr(pipeline, "_repair_readings", lambda readings, *args: (readings, []))
+    shown = make_runner(generator=make_fake(entry_script(readings)), outdir=tmp_path / "b").run_one(example_file, "r")
+    assert (shown.status, shown.flagged, shown.repairs) == ("ok", 1, 0), shown.error
+    table = summary_table([repaired, shown])
+    rows = [line.split() for line in table.splitlines()[2:4]]
+    assert [row[3:5] for row in rows] == [["0", "1"], ["1", "0"]]
+    assert "flagged claims in the shown answers: 1; repairs: 1" in table

@@ -12,8 +12,11 @@ from rag_answer.embedder import get_embedder
 from rag_answer.entries import Entry, Origin
 from rag_answer.prompts import load_template
 from rag_answer.report import autolink_supplied, mermaid, parse_flows, strip_timings
+from rag_answer.report.evidence import TEMPLATES
 from rag_answer.report.text import md_code, md_text
 from rag_answer.sources import load_source
+from tests.doubles.fake_llm import TASK_REPLY
+from tests.report.conftest import TEST_PROMPTS, entry_script
 
 
 def _report(make_runner, path: Path, tmp_path: Path, **options) -> tuple[str, object]:
@@ -23,24 +26,45 @@ def _report(make_runner, path: Path, tmp_path: Path, **options) -> tuple[str, ob
     return (tmp_path / "out" / f"{path.stem}.md").read_text("utf-8"), outcome
 
 
-def test_report_holds_the_three_parts_diagram_sources_appendix_and_evidence(make_runner, example_file, tmp_path):
+ANSWER_HEADINGS = (
+    "### 1. Task",
+    "### 2. Answer",
+    "### 3. Workflow (input -> model -> output)",
+    "### 4. Relevant papers and tools",
+    "### Sources",
+)
+
+
+def _part(markdown: str, heading: str) -> str:
+    """The text under a '### ' heading, up to the next heading."""
+    return markdown.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(make_runner, example_file, tmp_path):
     markdown, outcome = _report(make_runner, example_file, tmp_path)
     source = load_source(example_file)
     assert source.question and source.question[:60] in markdown
-    for heading in (
-        "### 1. Task",
-        "### 2. Workflow (input -> model -> output)",
-        "### 3. Relevant papers and tools",
-        "### Sources",
-        "## Appendix A. Citation audit",
-        "## Appendix B. Evidence record",
-        "## Timings",
-    ):
+    for heading in ("## Audited answer", *ANSWER_HEADINGS, "## Appendix A. Citation audit",
+                    "## Appendix B. Evidence record", "## Timings"):  # fmt: skip
         assert f"\n{heading}\n" in markdown, heading
-    assert "```mermaid\nflowchart LR\n" in markdown
-    assert "[@txt2img-stablediffusionv1]" in markdown
+    # in this order, the direct answer right after the one-sentence task, the diagram after the workflow lines
+    places = [markdown.index(f"\n{h}\n") for h in ANSWER_HEADINGS]
+    assert places == sorted(places) and places[0] > markdown.index("**Question:**")
+    assert places[2] < markdown.index("```mermaid\nflowchart LR\n") < places[3]
+    assert _part(markdown, "### 1. Task") == TASK_REPLY + "\n"
+    direct = _part(markdown, "### 2. Answer")
+    assert direct.startswith("DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC "
+                             "Atlas [@the-skin-game]. A sparse convolution scheme recovers")  # fmt: skip
+    workflow = _part(markdown, "### 3. Workflow (input -> model -> output)")
+    assert workflow.startswith("- Input: a text prompt describing a studio portrait -> Model: "
+                               "[@txt2img-stablediffusionv1] -> Output: a photorealistic portrait.")  # fmt: skip
+    assert 'model1["Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism"]' in markdown
+    papers = _part(markdown, "### 4. Relevant papers and tools").splitlines()
+    assert papers[0].startswith("- [@the-skin-game] Offers a training and evaluation framework")  # most relevant first
+    assert "(Paper: <http://arxiv.org/pdf/2502.02500v1.pdf> | GitHub: " in papers[0]
     # supplied links are autolinks; every link in the whole report is a supplied one
-    assert "GitHub: <https://github.com/Kameronski/stable-diffusion-1.5>" in markdown
+    assert "GitHub: <https://github.com/Kameronski/stable-diffusion-1.5>" in _part(markdown, "### Sources")
+    assert {link.url for link in extract_links(markdown)} == set(source.links)
     assert audit(markdown, source.entries, claims=False).clean()
     assert outcome.links and outcome.links >= 4
     # evidence: entry content hashes, model and embedder hashes, template hashes, sampling and versions
@@ -48,11 +72,21 @@ def test_report_holds_the_three_parts_diagram_sources_appendix_and_evidence(make
         assert f"| `{entry.id}` | {entry.kind} | `{entry.content_hash()}` |" in markdown
     assert "`" + "0" * 64 + "`" in markdown  # the fake model's SHA-256
     assert get_embedder().weights_sha256 in markdown
-    assert load_template("answer_system").sha256 in markdown
-    assert load_template("answer_question").sha256 in markdown
+    for name in TEMPLATES:
+        assert f"| Prompt template `{name}` SHA-256 | `{load_template(name).sha256}` |" in markdown
     assert "| `seed` | `7` |" in markdown and "| `temperature` | `0.0` |" in markdown
     assert source.source_id in markdown
     assert markdown.index("## Timings") > markdown.index("## Appendix B")  # timings come last
+
+
+def test_html_highlights_the_direct_answer(make_runner, example_file, tmp_path):
+    _report(make_runner, example_file, tmp_path, formats=("md", "html"))
+    page = (tmp_path / "out" / f"{example_file.stem}.html").read_text("utf-8")
+    section = page.split('<section class="direct-answer">', 1)[1].split("</section>", 1)[0]
+    assert section.startswith("<h3>2. Answer</h3>")
+    assert 'ISIC Atlas <a class="cite" href="#source-the-skin-game">[@the-skin-game]</a>.' in section
+    assert "Workflow" not in section and page.count('class="direct-answer"') == 1
+    assert page.index("<h3>1. Task</h3>") < page.index('<section class="direct-answer">') < page.index("<svg")
 
 
 def test_audit_cli_passes_the_report_and_catches_a_hand_edited_link(make_runner, example_file, tmp_path, capsys):
@@ -133,31 +167,81 @@ def test_hostile_question_and_titles_are_escaped_and_pass_audit(make_runner, tmp
     assert 'href="#source-fake"' not in page  # a marker-like text in the question is no citation
 
 
-def test_refusal_report_has_no_diagram_and_passes_audit(make_runner, make_fake, example_file, tmp_path):
-    markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(REFUSAL_PHRASE))
-    assert outcome.status == "refused"
-    assert REFUSAL_PHRASE in markdown and "```mermaid" not in markdown
+def test_refusal_report_has_no_diagram_and_passes_audit(make_runner, make_fake, tmp_path):
+    off_topic = TEST_PROMPTS / "adv_026_unanswerable-sourdough.txt"
+    generator = make_fake()
+    markdown, outcome = _report(make_runner, off_topic, tmp_path, generator=generator)
+    assert outcome.status == "refused" and generator.calls == []  # refused by retrieval, without the model
+    assert f"## Audited answer\n\n{REFUSAL_PHRASE}\n\n_Why:_ retrieval: best passage score" in markdown
+    assert "```mermaid" not in markdown and "### 2. Answer" not in markdown
     assert "Nothing to audit" in markdown
-    assert audit(markdown, load_source(example_file).entries, claims=False).clean()
+    assert audit(markdown, load_source(off_topic).entries, claims=False).clean()
 
 
-def test_repaired_line_is_quoted_defanged_in_the_appendix(make_runner, make_fake, scripted, example_file, tmp_path):
-    def script(prefix: str, suffix: str) -> str:
-        return scripted(prefix) + "- [@hi4d-4d-instance] Mirror at https://evil.example.io/hi4d and [@nope].\n"
-
-    markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(script))
-    assert outcome.status == "ok"
+def test_dropped_line_is_quoted_defanged_in_the_appendix(make_runner, make_fake, readings, example_file, tmp_path):
+    readings["Hi4D"] = "Offers: a mirror at https://evil.example.io/hi4d and [@nope].\nAnswer: none."
+    # claims not checked: the line reaches the link and marker audit, which drops it
+    markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(entry_script(readings)),
+                                check_claims=False)  # fmt: skip
+    assert outcome.status == "ok" and outcome.repairs == 1 and outcome.flagged is None
     repairs = markdown.split("### Repairs", 1)[1].split("## Appendix B", 1)[0]
-    assert "dropped line" in repairs and "evil[.]example[.]io" in repairs
+    assert "Lines dropped by the link and marker audit" in repairs
+    assert "dropped line" in repairs and "evil[.]example[.]io" in repairs and "[ @nope]" in repairs
     assert "https://evil" not in markdown and "[@nope]" not in markdown
+    assert "[@hi4d-4d-instance]" not in _part(markdown, "### 4. Relevant papers and tools")  # its line was dropped
+    assert "Claims were not checked (--no-claims)." in markdown
     assert audit(markdown, load_source(example_file).entries, claims=False).clean()
 
 
-def test_appendix_lists_every_cited_sentence_with_its_verdict(make_runner, example_file, tmp_path):
-    markdown, outcome = _report(make_runner, example_file, tmp_path, check_claims=True)
-    table = markdown.split("### Cited sentences", 1)[1].split("### Repairs", 1)[0]
+MOVED = "Answer: DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas."
+NEGATED = "Answer: Mask2Alpha cannot recover high-resolution details."
+
+
+def test_appendix_lists_claim_repairs_with_verdict_and_the_entry_the_fact_belongs_to(
+    make_runner, make_fake, readings, example_file, tmp_path
+):
+    readings["Hi4D"] = readings["Hi4D"].replace("Answer: none.", MOVED)
+    readings["Enhancing Image Matting"] = readings["Enhancing Image Matting"].split("\nAnswer:")[0] + "\n" + NEGATED
+    markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(entry_script(readings)))
+    assert outcome.status == "ok" and outcome.repairs == 2 and outcome.flagged == 0
+    answer = markdown.split("## Appendix A", 1)[0]
+    assert "0.84 on ISIC Atlas" not in answer and "cannot recover" not in answer  # removed before it was shown
+    assert "Repairs before the answer was shown: 2 (2 removed by the claim check, 0 other)." in markdown
+    repairs = markdown.split("### Repairs", 1)[1].split("## Appendix B", 1)[0]
+    rows = {row.split(" | ")[2]: row for row in repairs.splitlines() if row.startswith("| ") and "---" not in row}
+    moved = rows["`hi4d-4d-instance`"]
+    assert "| answer sentence | `hi4d-4d-instance` | **misattributed** | `the-skin-game` |" in moved
+    assert "`DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas`" in moved
+    negated = rows["`enhancing-image-matting`"]
+    assert "| **contradicted** | — | `Mask2Alpha cannot recover high-resolution details` |" in negated
+    assert audit(markdown, load_source(example_file).entries, claims=False).clean()
+
+
+def test_appendix_lists_every_claim_verdict_of_the_shown_answer(make_runner, example_file, tmp_path):
+    markdown, outcome = _report(make_runner, example_file, tmp_path)
+    assert "Claims: 5 judged (5 supported, 0 weak, 0 misattributed, 0 contradicted, 0 unsupported, 0 uncited)." in (
+        markdown
+    )
+    table = markdown.split("### Claims", 1)[1].split("### Repairs", 1)[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| #")]
-    assert rows and all(any(v in row for v in ("supported", "weak", "unsupported", "uncited")) for row in rows)
-    assert "This paper describes a method related to the question." in table
-    assert outcome.unsupported is not None
+    assert len(rows) == 5 and all(row.split(" | ")[1] == "supported" for row in rows)
+    assert "| `the-skin-game` | — | `DINOv2 is trained and evaluated on three benchmark datasets" in rows[0]
+    assert "None: nothing was removed before the answer was shown." in markdown
+    assert outcome.flagged == 0 and outcome.repairs == 0
     assert strip_timings(markdown) != markdown
+
+
+def test_a_flagged_claim_in_the_shown_answer_is_marked_with_the_entry_it_belongs_to(
+    monkeypatch, make_runner, make_fake, readings, example_file, tmp_path
+):
+    import rag_answer.answer.pipeline as pipeline
+
+    # a claim check that lets a moved fact through: the report's audit must still show it, flagged
+    monkeypatch.setattr(pipeline, "_repair_readings", lambda readings, *args: (readings, []))
+    readings["Hi4D"] = readings["Hi4D"].replace("Answer: none.", MOVED)
+    markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(entry_script(readings)))
+    assert outcome.flagged == 1
+    assert "Audit of the answer above: **problems found**." in markdown and "1 misattributed" in markdown
+    table = markdown.split("### Claims", 1)[1].split("### Repairs", 1)[0]
+    row = next(line for line in table.splitlines() if "0.84 on ISIC Atlas" in line)
+    assert "| **misattributed** |" in row and "| `hi4d-4d-instance` | `the-skin-game` |" in row
