@@ -19,13 +19,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.fields.split import ROOT as FIELDS, split_of  # noqa: E402
+from eval.fields.split import ROOT as FIELDS  # noqa: E402
+from eval.fields.split import split_of  # noqa: E402
 from rag_answer.audit import audit  # noqa: E402
 from rag_answer.citations import marker  # noqa: E402
 from rag_answer.sources import load_source  # noqa: E402
 
 FLAGGED = {"misattributed", "contradicted", "unsupported"}
 OUT = ROOT / "eval" / "results" / "claims"
+
+
+class CachedJudge:
+    """The judge's answers kept on disk, so thresholds can be re-tuned without asking the model again."""
+
+    def __init__(self, judge, path: Path) -> None:
+        self.judge, self.path = judge, path
+        self.cache: dict[str, float] = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+    def __call__(self, claim: str, entry) -> float:
+        key = f"{entry.id}\t{claim}"
+        if key not in self.cache:
+            self.cache[key] = self.judge(claim, entry)
+            if len(self.cache) % 20 == 0:
+                self.save()
+        return self.cache[key]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.cache, indent=0, sort_keys=True, ensure_ascii=False), "utf-8")
 
 
 def load_cases(split: str) -> list[dict]:
@@ -51,7 +72,9 @@ def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
         from rag_answer.llm import load_generator
         from rag_answer.settings import load_settings
 
-        judge = LlmJudge(load_generator(load_settings(model=judge_model, threads=threads)))
+        name = Path(judge_model).stem if judge_model.endswith(".gguf") else judge_model
+        engine = load_generator(load_settings(model=judge_model, threads=threads))
+        judge = CachedJudge(LlmJudge(engine), OUT / f"judge-cache-{name}.json")
     sources: dict[str, object] = {}
     results = []
     for case in cases:
@@ -74,6 +97,8 @@ def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
             "judge_p": claim.judge if claim else None,
             "seconds": round(seconds, 3),
         })  # fmt: skip
+    if judge is not None:
+        judge.save()
     return results
 
 
@@ -95,7 +120,9 @@ def metrics(results: list[dict]) -> dict:
             "actual": len(actual),
         }
     misattributed = [r for r in results if r["label"] == "misattributed"]
-    named_right = sum(r["verdict"] == "misattributed" and r["evidence_entry"] == r["true_source_id"] for r in misattributed)
+    named_right = sum(
+        r["verdict"] == "misattributed" and r["evidence_entry"] == r["true_source_id"] for r in misattributed
+    )
     return {
         "cases": len(results),
         "files": len({r["file"] for r in results}),

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-import tests.doubles.fake_llm
-
-# Transitional: tests/answer/test_pipeline_fakes.py is being rewritten elsewhere and still imports the fake LLM
-# from its old place inside the package. The package no longer has it; remove this alias once that file imports
-# tests.doubles.fake_llm.
-sys.modules.setdefault("rag_answer.llm.fake", tests.doubles.fake_llm)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PATH = ROOT / "examples" / "000_54cb972efbc5016b.txt"

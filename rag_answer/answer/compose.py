@@ -28,7 +28,7 @@ SECTION_KEYS = {
     SOURCES_HEADING: "sources",
 }
 MAX_ANSWER_SENTENCES = 5
-TANGENTIAL = "Tangential to the question:"
+TANGENTIAL = "Tangential to the question; it offers"
 
 
 def links_line(entry: Entry) -> str:
@@ -49,10 +49,10 @@ def paper_item(reading: Reading) -> str:
     entry = reading.entry
     if not reading.offers:
         text = title_only_sentence(entry.id) if entry.kind == "model" else unchecked_item_sentence(entry.id)
-    elif reading.answer or entry.kind == "model":
-        text = f"{marker(entry.id)} Offers {_decapitalized(reading.offers)}."
+    elif reading.answered or entry.kind == "model":
+        text = f"{marker(entry.id)} {_capitalized(reading.offers)}."
     else:
-        text = f"{marker(entry.id)} {TANGENTIAL} offers {_decapitalized(reading.offers)}."
+        text = f"{marker(entry.id)} {TANGENTIAL} {_decapitalized(reading.offers)}."
     return f"- {text} ({links_line(entry)})"
 
 

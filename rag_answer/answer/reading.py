@@ -27,7 +27,8 @@ class Reading:
 
     entry: Entry
     offers: str = ""  # a phrase, without its final "."
-    answer: str = ""  # one sentence without its final ".", or "" for none
+    answer: str = ""  # one sentence without its final ".", or "" for none (or removed by the claim check)
+    answered: bool = False  # the model found something in the entry that answers the question
     fits: bool | None = None  # recommended models only
     input: str = ""
     output: str = ""
@@ -49,7 +50,9 @@ def read_task(generator: TextGenerator, question: str, settings: Settings) -> tu
     return text, generator.last_stats
 
 
-def read_entry(generator: TextGenerator, entry: Entry, question: str, settings: Settings) -> tuple[Reading, GenerationStats]:
+def read_entry(
+    generator: TextGenerator, entry: Entry, question: str, settings: Settings
+) -> tuple[Reading, GenerationStats]:
     has_summary = bool(entry.summary.strip())
     if entry.kind == "model":
         name = "model_evidence_request" if has_summary else "model_request"
@@ -68,6 +71,7 @@ def parse_reading(entry: Entry, raw: str) -> Reading:
         entry=entry,
         offers=fields.get("Offers", "").rstrip(".").strip(),
         answer="" if answer.lower() == NONE_ANSWER else answer,
+        answered=bool(answer) and answer.lower() != NONE_ANSWER,
         fits=None if "Fits" not in fields else fields["Fits"] == "yes",
         input=fields.get("Input", "").rstrip(".").strip(),
         output=fields.get("Output", "").rstrip(".").strip(),

@@ -47,7 +47,8 @@ def audit(
 
     embedder: anything with encode(list[str]) -> L2-normalized vectors; None loads the default embedder
     (only when claims=True). judge: optional judge(claim, entry) -> probability the entry states the claim,
-    e.g. rag_answer.audit.judge.LlmJudge over the local GGUF; off by default. line_offset: added to every line (the answer's place in its file).
+    e.g. rag_answer.audit.judge.LlmJudge over the local GGUF; off by default.
+    line_offset: added to every line (the answer's place in its file).
     """
     entry_list: Sequence[Entry] = tuple(entries.entries if isinstance(entries, SourceSet) else entries)
     allowed = allowed_link_set(entry_list)

@@ -50,6 +50,7 @@ class Thresholds:
     support: float = 0.55  # cosine at or above which a sentence is close to the cited entry
     weak: float = 0.35  # cosine below which (with little word overlap) it is unsupported
     coverage: float = 0.5  # IDF-weighted share of the sentence's words found in the cited entry
+    facts: float = 0.25  # with every number and name found in the cited entry, cosine at or above which it is backed
     margin: float = 0.15  # another entry's score above the cited one's by this much: misattributed
     judge_yes: float = 0.5  # judge probability at or above which the cited entry supports the sentence
     claim: float = 0.5  # an uncited sentence this close to an entry is a claim about it
@@ -96,6 +97,8 @@ _ABBREVIATIONS = {"e.g", "i.e", "et al", "fig", "figs", "vs", "etc", "approx", "
                   "sec", "tab", "ref", "refs", "resp", "incl", "al", "ca", "st", "jr", "inc", "ltd", "vol", "pp"}
 # fmt: on
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?:[ \t]*(?:\[@[^\]\n]*\])+)?(?:\s+|$)")  # markers after "." stay
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of the answer's prose (headings and code left out), with 1-based lines and link targets."""
     sentences: list[Sentence] = []
@@ -201,13 +204,13 @@ def entry_text(entry: Entry) -> str:
     return f"{entry.title}\n{entry.summary}"
 
 
-def claim_text(sentence: str) -> str:
-    """A sentence without its markers and links: what it claims."""
-    text = MARKER_PATTERN.sub(" ", sentence)
+def claim_text(sentence: str, *, keep_markers: bool = False) -> str:
+    """A sentence without its links (and markers): what it claims."""
+    text = sentence if keep_markers else MARKER_PATTERN.sub(" ", sentence)
     for link in scan_text(text):
         text = text.replace(link.url.removeprefix("mailto:"), " ")
     text = re.sub(r"\((?:\s*(?:Paper|GitHub)\s*:?\s*\|?\s*)*\)", " ", text)
-    return " ".join(text.split()) or sentence
+    return re.sub(r"\s+([.,;])", r"\1", " ".join(text.split())) or sentence
 
 
 # -- deterministic evidence ---------------------------------------------------------------------------------------
@@ -220,35 +223,254 @@ _NAME = re.compile(
     r"(?<![\w-])(?=[\w-]*[A-Za-z])(?:[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z][\w-]*)"
 )
 _COMMON_ACRONYMS = frozenset(
-    ["AI", "ML", "DL", "LLM", "LLMS", "GPU", "GPUS", "CPU", "API", "URL", "PDF", "RGB", "HD", "UI", "UX", "NLP", "CV", "OK", "US", "UK", "EU", "FAQ", "NB", "PS", "README", "JSON", "YAML", "HTML", "CSS", "SOTA", "TBD", "ETC", "ID", "IDS", "IO", "OS", "RAM", "DSLR", "CNAPS", "ONLY", "NOT", "GITHUB", "ARXIV", "2D", "3D", "4D"]
+    [
+        "AI",
+        "ML",
+        "DL",
+        "LLM",
+        "LLMS",
+        "GPU",
+        "GPUS",
+        "CPU",
+        "API",
+        "URL",
+        "PDF",
+        "RGB",
+        "HD",
+        "UI",
+        "UX",
+        "NLP",
+        "CV",
+        "OK",
+        "US",
+        "UK",
+        "EU",
+        "FAQ",
+        "NB",
+        "PS",
+        "README",
+        "JSON",
+        "YAML",
+        "HTML",
+        "CSS",
+        "SOTA",
+        "TBD",
+        "ETC",
+        "ID",
+        "IDS",
+        "IO",
+        "OS",
+        "RAM",
+        "DSLR",
+        "CNAPS",
+        "ONLY",
+        "NOT",
+        "GITHUB",
+        "ARXIV",
+        "2D",
+        "3D",
+        "4D",
+    ]
 )
 _STOP = frozenset(
-    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from", "as", "at", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "which", "who", "whom", "what", "how", "why", "when", "where", "than", "then", "there", "their", "they", "them", "we", "our", "you", "your", "he", "she", "his", "her", "not", "no", "can", "could", "may", "might", "will", "would", "should", "do", "does", "did", "done", "has", "have", "had", "into", "over", "under", "about", "after", "before", "also", "such", "more", "most", "less", "many", "much", "very", "both", "each", "other", "some", "any", "all", "one", "two", "three", "new", "using", "use", "used", "uses", "based", "via", "while", "per", "up", "out", "so", "if", "but", "only", "own", "same", "well", "just", "between", "within", "across", "without", "model", "models", "paper", "source", "approach", "method", "methods", "work", "show", "shows", "shown", "propose", "proposes", "proposed", "present", "presents", "introduce", "introduces", "offers", "offer", "provide", "provides", "it's"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "at",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "them",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "his",
+        "her",
+        "not",
+        "no",
+        "can",
+        "could",
+        "may",
+        "might",
+        "will",
+        "would",
+        "should",
+        "do",
+        "does",
+        "did",
+        "done",
+        "has",
+        "have",
+        "had",
+        "into",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "also",
+        "such",
+        "more",
+        "most",
+        "less",
+        "many",
+        "much",
+        "very",
+        "both",
+        "each",
+        "other",
+        "some",
+        "any",
+        "all",
+        "one",
+        "two",
+        "three",
+        "new",
+        "using",
+        "use",
+        "used",
+        "uses",
+        "based",
+        "via",
+        "while",
+        "per",
+        "up",
+        "out",
+        "so",
+        "if",
+        "but",
+        "only",
+        "own",
+        "same",
+        "well",
+        "just",
+        "between",
+        "within",
+        "across",
+        "without",
+        "model",
+        "models",
+        "paper",
+        "source",
+        "approach",
+        "method",
+        "methods",
+        "work",
+        "show",
+        "shows",
+        "shown",
+        "propose",
+        "proposes",
+        "proposed",
+        "present",
+        "presents",
+        "introduce",
+        "introduces",
+        "offers",
+        "offer",
+        "provide",
+        "provides",
+        "it's",
+    ]
 )
 # Verb negation only: "no", "without" and "instead of" mostly paraphrase "free of X" ("with no manual tuning").
 _NEGATION = re.compile(r"\b(?:not|never|cannot|can't|unable|\w+n't)\b", re.IGNORECASE)
 # A word and its opposites: a sentence using one where the evidence uses the other is contradicted.
 _OPPOSITES = [
-    ({"outperform", "outperforms", "outperformed", "beats", "beat", "surpass", "surpasses", "exceeds", "better"},
-     {"underperform", "underperforms", "worse", "trails", "lags"}),
-    ({"improve", "improves", "improved", "improving", "boost", "boosts", "increase", "increases", "increased"},
-     {"degrade", "degrades", "degraded", "worsen", "worsens", "hurt", "hurts", "decrease", "decreases",
-      "decreased", "reduce", "reduces", "reduced", "lower", "lowers"}),
+    (
+        {"outperform", "outperforms", "outperformed", "beats", "beat", "surpass", "surpasses", "exceeds", "better"},
+        {"underperform", "underperforms", "worse", "trails", "lags"},
+    ),
+    (
+        {"improve", "improves", "improved", "improving", "boost", "boosts", "increase", "increases", "increased"},
+        {
+            "degrade",
+            "degrades",
+            "degraded",
+            "worsen",
+            "worsens",
+            "hurt",
+            "hurts",
+            "decrease",
+            "decreases",
+            "decreased",
+            "reduce",
+            "reduces",
+            "reduced",
+            "lower",
+            "lowers",
+        },
+    ),
     ({"faster", "quicker", "speedup", "speeds"}, {"slower", "slowdown", "slows"}),
-    ({"more", "larger", "bigger", "higher", "greater", "longer"}, {"fewer", "less", "smaller", "lower", "shorter"}),
+    ({"more"}, {"fewer", "less"}),
+    ({"larger", "bigger"}, {"smaller"}),
+    ({"higher"}, {"lower"}),
+    ({"longer"}, {"shorter"}),
     ({"stable", "robust", "consistent"}, {"unstable", "brittle", "inconsistent"}),
     ({"requires", "require", "needs", "need", "depends", "relies"}, {"avoids", "eliminates", "removes", "without"}),
-    ({"supervised", "paired", "labeled", "labelled"}, {"unsupervised", "unpaired", "unlabeled", "unlabelled",
-                                                       "self-supervised"}),
+    (
+        {"supervised", "paired", "labeled", "labelled"},
+        {"unsupervised", "unpaired", "unlabeled", "unlabelled", "self-supervised"},
+    ),
     ({"generalize", "generalizes", "generalises", "transfers"}, {"overfits", "overfit"}),
     ({"succeeds", "success", "successfully"}, {"fails", "failure", "struggles", "struggle"}),
     ({"small", "compact", "lightweight", "efficient", "cheap"}, {"large", "heavy", "expensive", "costly"}),
 ]
 _COMPARATIVE = re.compile(
     r"\b(?:outperform\w*|beat\w*|surpass\w*|exceed\w*|better than|worse than|faster than|slower than|more \w+ than|"
-    r"fewer \w+ than|higher than|lower than|over|against|compared (?:to|with)|vs\.?|than)\b",
+    r"fewer \w+ than|higher than|lower than|over|compared (?:to|with)|vs\.?|than)\b",
     re.IGNORECASE,
 )
+
+
+_WORD_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                 "eleven": 11, "twelve": 12, "twenty": 20, "twice": 2, "double": 2, "triple": 3}  # fmt: skip
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?:\s+(?:times\s+|as\s+)?([A-Za-z][\w-]*))?",
+                          re.IGNORECASE)  # fmt: skip
+# A capitalised word inside a sentence is a name (Dice, Euclid, Swahili) unless it is one of these.
+_CAPITALISED = re.compile(r"(?<=[a-z0-9,;)] )[A-Z][a-z]{2,}(?:-[A-Za-z]+)?")
+
+
+_AMOUNT = re.compile(r"\b(?:more|less|fewer|over|under|up to)(?: than)? (?:\d|one|two|three|four|five|ten|a |an |half)",
+                     re.IGNORECASE)  # fmt: skip
 
 
 @dataclass
@@ -272,8 +494,13 @@ def extract_facts(text: str) -> Facts:
         after = re.match(r"\s*([A-Za-z][\w-]*)", text[match.end() :])
         word = after.group(1).lower() if after else ""
         numbers.append((_number_value(match.group(1), unit), unit.lower().replace("percent", "%"), word))
+    for match in _WORD_NUMBER.finditer(text):
+        word = (match.group(2) or "").lower()
+        # Counted in words ("three memory stores"): checked only against a figure for the same thing.
+        numbers.append((float(_WORD_NUMBERS[match.group(1).lower()]), "word", word))
     names = [name for name in _NAME.findall(text) if name.upper() not in _COMMON_ACRONYMS
              and name.upper().rstrip("S") not in _COMMON_ACRONYMS]  # fmt: skip
+    names += _CAPITALISED.findall(text)
     return Facts(numbers, names)
 
 
@@ -281,9 +508,12 @@ def _same_number(value: float, unit: str, known: tuple[float, str, str]) -> bool
     other, other_unit, _ = known
     if abs(value - other) <= 1e-9 * max(1.0, abs(value)):
         return True
+    if value >= 1000 and value % 1000 == 0 and abs(value - other) <= 0.02 * value:
+        return True  # "roughly 306,000" for 305,979
     # 85% and 0.85 state the same share; nothing looser ("0.2" is not "20").
-    return (unit == "%") != (other_unit == "%") and abs((value / 100 if unit == "%" else value)
-                                                         - (other / 100 if other_unit == "%" else other)) < 1e-9
+    return (unit == "%") != (other_unit == "%") and abs(
+        (value / 100 if unit == "%" else value) - (other / 100 if other_unit == "%" else other)
+    ) < 1e-9
 
 
 def _stem(word: str) -> str:
@@ -308,6 +538,8 @@ class EntryProfile:
         self.words = set(content_words(self.text))
         self.facts = extract_facts(self.text)
         self.passages = entry_passages(entry)
+        # "Dense Passage Retrieval ..." is named DPR in prose.
+        self.initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", entry.title) if w[0].isupper()).upper()
 
 
 @dataclass
@@ -326,10 +558,22 @@ class Scored:
 
 
 def _missing(facts: Facts, profile: EntryProfile) -> list[str]:
-    missing = [f"{value:g}{unit}" for value, unit, _ in facts.numbers
-               if not any(_same_number(value, unit, known) for known in profile.facts.numbers)]  # fmt: skip
-    missing += [name for name in facts.names if name.lower() not in profile.lower]
+    missing = [f"{value:g}{unit}" for value, unit, _ in facts.numbers if unit != "word"
+               and not any(_same_number(value, unit, known) for known in profile.facts.numbers)]  # fmt: skip
+    missing += [name for name in facts.names if not _named_in(name, profile)]
     return list(dict.fromkeys(missing))
+
+
+def _named_in(name: str, profile: EntryProfile) -> bool:
+    """A name the entry states: as written, as its title's initials (DPR), or each hyphen part ("Transformer-based")."""
+    lowered = name.lower()
+    if lowered in profile.lower or name.upper() == profile.initials:
+        return True
+    parts = [part for part in lowered.split("-") if part]
+    return len(parts) > 1 and all(part in profile.lower or part in _STOP or part in _AFFIXES for part in parts)
+
+
+_AFFIXES = frozenset(["based", "style", "like", "free", "aware", "guided", "driven", "level", "scale", "wise", "only"])
 
 
 def _coverage(words: list[str], profile: EntryProfile, idf: dict[str, float]) -> float:
@@ -354,6 +598,7 @@ def _opposed(sentence: str, evidence: str) -> str | None:
 
 def _reversed(sentence: str, profile: EntryProfile) -> bool:
     """A comparison whose two named sides appear in the evidence the other way round."""
+    sentence = _AMOUNT.sub(" ", sentence)  # "more than 99.9%", "over two terabytes" compare nothing
     if not _COMPARATIVE.search(sentence):
         return False
     names = [n for n in dict.fromkeys(extract_facts(sentence).names) if n.lower() in profile.lower]
@@ -376,8 +621,10 @@ def _changed_number(facts: Facts, profile: EntryProfile) -> str | None:
     for value, unit, word in facts.numbers:
         if any(_same_number(value, unit, known) for known in profile.facts.numbers):
             continue
+        fraction = 0 < value < 1
         if any(known_word == word and word for _, _, known_word in profile.facts.numbers) or any(
-            known_unit == unit and unit for _, known_unit, _ in profile.facts.numbers
+            (known_unit == unit and unit) or (fraction and 0 < known < 1)
+            for known, known_unit, _ in profile.facts.numbers
         ):
             return f"{value:g}{unit} {word}".strip()
     return None
@@ -492,8 +739,15 @@ def _verdict(
             if rival_opinion is not None and rival_opinion >= limits.judge_yes:
                 return result("misattributed", f"the judge finds it in {rival.entry_id}, not the cited entry "
                               f"(p={rival_opinion:.2f} vs {opinion:.2f})", rival, opinion)  # fmt: skip
+        if own.similarity >= limits.support and own.coverage >= limits.coverage:
+            # About what the entry discusses, in its words, yet not what it says: the entry says otherwise.
+            return result("contradicted", f"the judge finds the cited entry says otherwise (p={opinion:.2f})",
+                          own, opinion)  # fmt: skip
         return result("unsupported", f"the judge finds it not stated by the cited entry (p={opinion:.2f})",
                       own, opinion)  # fmt: skip
+    specific = bool(facts.numbers) or any(n.lower() not in profile.entry.title.lower() for n in facts.names)
+    if specific and own.similarity >= limits.facts and opinion is None:
+        return result("supported", f"every number and name found; similarity {own.similarity:.2f}")
     if own.similarity < limits.weak and own.coverage < limits.coverage:
         return result("unsupported", f"similarity {own.similarity:.2f} and word overlap {own.coverage:.2f} are low")
     if opinion is not None or own.similarity >= limits.support or own.coverage >= limits.coverage:
@@ -518,7 +772,8 @@ def check_claims(
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates would break the tokenizer
     by_id = {entry.id: entry for entry in entries}
     sentences = [s for s in split_sentences(_prose(text))
-                 if not is_refusal(s.text) and not is_program_sentence(claim_text(s.text))]  # fmt: skip
+                 if not is_refusal(s.text)
+                 and not is_program_sentence(claim_text(s.text, keep_markers=True))]  # fmt: skip
     if not sentences or not entries:
         return []
     profiles = _profiles(entries)
@@ -553,19 +808,21 @@ def check_claims(
             citation.similarity = round(own.similarity, 4) if own else None
             citation.passage = own.passage if own else None
             citation.supports = best.verdict in ("supported", "weak") and citation.entry_id == (
-                best.evidence_entry or citation.entry_id)
+                best.evidence_entry or citation.entry_id
+            )
         best.citations = citations
         verdicts.append(best)
     return verdicts
 
 
 _RANK = {"supported": 0, "weak": 1, "unsupported": 2, "contradicted": 3, "misattributed": 4, "uncited": 5}
-_SOURCES_LIST = re.compile(r"^### Sources\n(?:- .*\n?)*", re.MULTILINE)
+_NOT_CLAIMS = re.compile(r"^### (?:Sources|1\. Task)\n(?:(?!### ).*\n?)*", re.MULTILINE)
 
 
 def _prose(text: str) -> str:
-    """The model's prose: the program-written sources list is blanked (line numbers kept)."""
-    return _SOURCES_LIST.sub(lambda match: "\n" * match.group(0).count("\n"), text)
+    """The prose that makes claims about sources: the program-written sources list and the task line (a
+    restatement of the question, written without seeing any source) are blanked, line numbers kept."""
+    return _NOT_CLAIMS.sub(lambda match: "\n" * match.group(0).count("\n"), text)
 
 
 _PASSAGE_CACHE: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()

@@ -1,4 +1,8 @@
-"""Slash commands of the chat REPL; each returns the text to show. The same code serves terminal and piped mode."""
+"""Slash commands of the chat REPL; each returns the text to show. The same code serves terminal and piped mode.
+
+`/full [QUESTION]` is a question, not a command: terminal and piped mode answer it like any other question
+(streamed, audited, in the JSON lines), in the full form; `full_request` tells them so.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 from rag_answer.answer.compose import links_line
 from rag_answer.atomic import atomic_write_text
-from rag_answer.chat.output import footer
+from rag_answer.chat.output import after_answer, footer, used_line
 from rag_answer.chat.session import ChatSession, Exchange
 from rag_answer.errors import BadInputError
 
@@ -39,7 +43,10 @@ def _help(session: ChatSession, arg: str) -> CommandResult:
     lines = [f"  {command.usage.ljust(width)}  {command.help}" for command in COMMANDS.values()]
     lines += [
         "",
-        "  Anything else is a question, answered only from the supplied entries; follow-ups see earlier turns.",
+        "  Anything else is a question, answered only from the supplied entries. The first question gets the full",
+        "  form (task, answer, workflow, papers, sources); later ones a short cited answer and its sources. A",
+        '  follow-up that refers back ("and its data?", "which of those is fastest?") is retrieved together',
+        "  with the question it follows; [used] lists the entries each answer cites.",
         f"  {MULTILINE_HELP}. Up/Down: history. Tab: complete a command.",
         "  Ctrl-C stops an answer being generated (or clears the line); Ctrl-D or /quit leaves.",
     ]
@@ -53,8 +60,10 @@ def _sources(session: ChatSession, arg: str) -> CommandResult:
         for entry in source.entries:
             lines.append(f"  [@{entry.id}] {entry.title} ({entry.kind})")
             lines.append(f"      {links_line(entry)}")
-    pinned = "every answer sees all of them" if session.pinned else f"each answer sees the top {session.settings.top_k}"
-    lines.append(f"{len(session.entries())} supplied entries; {pinned}")
+    lines.append(
+        f"{len(session.entries())} supplied entries; each answer reads the top {session.settings.top_k} retrieved "
+        "(and a prompt file's recommended models), one model call per entry"
+    )
     return CommandResult("\n".join(lines))
 
 
@@ -98,6 +107,28 @@ def _save(session: ChatSession, arg: str) -> CommandResult:
     return CommandResult(f"saved {len(session.exchanges)} turns to {path}")
 
 
+def full_request(session: ChatSession, line: str) -> str | None:
+    """The question a `/full [QUESTION]` line asks in the full form: the one given, else the last question
+    asked, else the prompt file's own question; None when the line is not /full."""
+    name, _, arg = line.strip().partition(" ")
+    if ALIASES.get(name.lower(), name.lower()) != "/full":
+        return None
+    file_questions = [source.question for source in session.sources() if source.question]
+    question = arg.strip() or session.last_question or (file_questions[0] if len(file_questions) == 1 else None)
+    if not question:
+        raise BadInputError("no earlier question to answer in full", hint="/full QUESTION")
+    return question
+
+
+def _full(session: ChatSession, arg: str) -> CommandResult:
+    """/full through run_command (terminal and piped mode stream it as a question instead): not streamed."""
+    question = full_request(session, f"/full {arg}")
+    assert question is not None
+    exchange = session.ask(question, full=True)
+    shown = exchange.result.text.rstrip("\n") if exchange.result is not None else ""
+    return CommandResult("\n".join(part for part in (shown, after_answer(exchange)) if part))
+
+
 def _reset(session: ChatSession, arg: str) -> CommandResult:
     forgotten = session.reset()
     return CommandResult(
@@ -131,10 +162,11 @@ COMMANDS: dict[str, Command] = {
     for command in (
         Command("/help", "/help", "this list", _help),
         Command("/sources", "/sources", "the supplied entries and their links", _sources),
+        Command("/full", "/full [QUESTION]", "answer QUESTION (or the last, or the file's) in full form", _full),
         Command("/retrieve", "/retrieve QUERY", "what the index returns for QUERY, with scores", _retrieve),
         Command("/audit", "/audit [md]", "full citation audit of the last answer (table, or Markdown)", _audit),
         Command("/save", "/save FILE", "write the transcript as Markdown, with sources and audits", _save),
-        Command("/reset", "/reset", "forget the earlier turns (the model stops seeing them)", _reset),
+        Command("/reset", "/reset", "forget the earlier turns: the next question starts fresh (full form)", _reset),
         Command("/image", "/image MODEL [OUT.png]", "illustrate the last answer (needs a GPU)", _image),
         Command("/quit", "/quit", "leave (also /exit, Ctrl-D)", _quit),
     )
@@ -165,7 +197,7 @@ def transcript_markdown(session: ChatSession) -> str:
         out.append(f"- [@{entry.id}] {entry.title} ({entry.kind}): {links_line(entry)}")
     for number, exchange in enumerate(session.exchanges, 1):
         out += ["", f"## Turn {number}", "", f"**Question:** {exchange.question}", ""]
-        out += [f"_{note}_" for note in exchange.notes]
+        out += [*(f"_{note}_  " for note in exchange.notes), f"_{exchange.form} form_", ""]
         out += _exchange_markdown(exchange)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -178,7 +210,9 @@ def _exchange_markdown(exchange: Exchange) -> list[str]:
         return [text.rstrip("\n"), "", f"_Stopped by the user before the answer was complete.{status}_"]
     result = exchange.result
     assert result is not None
-    lines = [_demote(result.text.rstrip("\n")), "", "**Audit**", "", "```", footer(result), "```"]
+    used = used_line(exchange)
+    audit = [used, footer(result)] if used else [footer(result)]
+    lines = [_demote(result.text.rstrip("\n")), "", "**Audit**", "", "```", *audit, "```"]
     if result.verification is not None:
         lines += ["", "<details><summary>Full audit</summary>", ""]
         lines += [_demote(result.verification.report.to_markdown().rstrip("\n"), levels=3), "", "</details>"]

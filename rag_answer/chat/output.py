@@ -8,6 +8,8 @@ from rag_answer.answer.gate import WITHHELD, LinkGate
 from rag_answer.audit.report import defang_text
 from rag_answer.chat.session import Exchange
 
+STOPPED = "[stopped] the answer was interrupted; it is not kept in the conversation"
+
 
 def footer(result: AnswerResult) -> str:
     """ask's audit footer, with the links quoted in repair notes defanged."""
@@ -16,27 +18,36 @@ def footer(result: AnswerResult) -> str:
     )
 
 
+def used_line(exchange: Exchange) -> str:
+    """Which entries the answer drew on: '[used] @a, @b', and those read but not cited."""
+    result = exchange.result
+    if result is None or (result.refused and not result.readings):
+        return ""
+    used = ", ".join(f"@{entry_id}" for entry_id in exchange.used) or "none (no entry's reading answered it)"
+    unused = [entry_id for entry_id in exchange.read if entry_id not in exchange.used]
+    also = f"; read, not cited: {', '.join(f'@{entry_id}' for entry_id in unused)}" if unused else ""
+    return f"[used] {used}{also}"
+
+
 def after_answer(exchange: Exchange) -> str:
-    """Lines shown after the streamed text. A failed check is always shown; a repaired answer is shown again."""
+    """Lines shown after the streamed (already checked) text: the entries used, the audit, repairs, speed."""
     lines: list[str] = []
     if exchange.stopped:
-        lines.append("[stopped] the answer was interrupted; it is not kept in the conversation")
+        lines.append(STOPPED)
         audit = exchange.partial_audit
         if audit is not None:
             summary = audit.report.summary
-            status = "clean" if audit.clean else "PROBLEMS FOUND"
+            status = "clean" if audit.report.links_clean() else "PROBLEMS FOUND"
             lines.append(
-                f"[audit of the partial answer: {status}] links {summary.links_accepted}/{summary.links} supplied, "
-                f"invalid markers {summary.markers_invalid}"
+                f"[audit of the partial answer: links {status}] links {summary.links_accepted}/{summary.links} "
+                f"supplied, invalid markers {summary.markers_invalid}"
             )
             lines.extend(defang_text(f"[repair] {repair}") for repair in audit.repairs)
         return "\n".join(lines)
-    result = exchange.result
-    assert result is not None
-    if result.verification is not None and result.verification.repairs:
-        lines += ["[repaired answer, as kept]", result.text.rstrip("\n")]
-    lines.append(footer(result))
+    lines.append(used_line(exchange))
+    assert exchange.result is not None
+    lines.append(footer(exchange.result))
     return "\n".join(line for line in lines if line)
 
 
-__all__ = ["WITHHELD", "LinkGate", "after_answer", "footer"]
+__all__ = ["STOPPED", "WITHHELD", "LinkGate", "after_answer", "footer", "used_line"]

@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from rag_answer.chat.commands import is_command, run_command
-from rag_answer.chat.output import footer
-from rag_answer.chat.session import ChatSession
+from rag_answer.chat.commands import full_request, is_command, run_command
+from rag_answer.chat.output import footer, used_line
+from rag_answer.chat.session import ChatSession, Exchange
 from rag_answer.errors import RagAnswerError
 
 
@@ -34,6 +34,25 @@ def logical_lines(lines: Iterable[str]) -> Iterator[str]:
         yield "\n".join(pending)
 
 
+def answer_json(
+    exchange: Exchange, turn: int, history_turns: int, settings: Any, model: dict[str, str]
+) -> dict[str, Any]:
+    """An answer's JSON line: AnswerResult.to_dict plus the turn, the form, the follow-up resolution and the
+    entries used (the data the terminal shows as notices, [used] and the footer)."""
+    assert exchange.result is not None
+    return {
+        "turn": turn,
+        "history_turns": history_turns,
+        "form": exchange.form,
+        "follows": exchange.follows,
+        "retrieval_query": exchange.retrieval_query,
+        "notes": exchange.notes,
+        "used": exchange.used,
+        "read": exchange.read,
+        **exchange.result.to_dict(settings, model),
+    }
+
+
 def run_piped(session: ChatSession, stdin: TextIO, stdout: TextIO, stderr: TextIO, *, json_mode: bool) -> int:
     model = {"name": session.raw_generator.model_name, "sha256": session.raw_generator.model_sha256}
     status = 0
@@ -48,7 +67,8 @@ def run_piped(session: ChatSession, stdin: TextIO, stdout: TextIO, stderr: TextI
         if not text:
             continue
         try:
-            if is_command(text):
+            full_question = full_request(session, text) if is_command(text) else None
+            if is_command(text) and full_question is None:
                 outcome = run_command(session, text)
                 if json_mode:
                     emit({"command": text.split()[0], "output": outcome.text})
@@ -60,19 +80,22 @@ def run_piped(session: ChatSession, stdin: TextIO, stdout: TextIO, stderr: TextI
                 continue
             turn += 1
             history_turns = len(session.history)
-            exchange = session.ask(text, on_notice=lambda note: print(note, file=stderr, flush=True))
+            exchange = session.ask(
+                full_question or text,
+                full=True if full_question else None,
+                on_notice=lambda note: print(note, file=stderr, flush=True),
+            )
             result = exchange.result
             assert result is not None  # nothing stops a piped answer
-            history_turns -= exchange.dropped_turns
             if result.verification is not None and not result.verification.clean:
                 status = max(status, 1)
             if json_mode:
-                data = result.to_dict(session.settings, model)
-                emit({"turn": turn, "history_turns": history_turns, "dropped_turns": exchange.dropped_turns, **data})
+                emit(answer_json(exchange, turn, history_turns, session.settings, model))
             else:
                 stdout.write(result.text.rstrip("\n") + "\n\n")
                 stdout.flush()
-                print(footer(result), file=stderr, flush=True)
+                used = used_line(exchange)
+                print((used + "\n" if used else "") + footer(result), file=stderr, flush=True)
         except RagAnswerError as exc:
             status = 2
             print(f"rag-answer: error: {exc.one_line()}", file=stderr, flush=True)

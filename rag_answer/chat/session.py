@@ -1,40 +1,62 @@
-"""A chat session's state: the supplied entries, the turns the model sees, the context budget, stopping.
+"""A chat session's state: the supplied entries, the earlier turns, the answer form, stopping.
 
-The session answers every question through `answer_question` with the same source restriction, passing the
-earlier turns as history. Two things keep follow-ups fast and inside the context window:
+Every question goes through `answer_question` with the same source restriction. The answer pipeline reads one
+entry per model call (that entry and the question only), so no chat history is ever in a prompt; earlier turns
+serve two things here:
 
-- When all the supplied entries fit, every question is answered over all of them (top-k is raised to their
-  number), so the instructions + sources prefix is the same for every turn and llama.cpp's in-process KV
-  cache evaluates it once per session; a follow-up evaluates only its own new tokens.
-- Before each question the prompt is measured in tokens; when it would not fit n_ctx with room for the answer,
-  the oldest turns are dropped (and the caller is told in one line).
+- the form: the first question is answered in the full form (task, answer, workflow, papers, sources); a
+  later one, given the earlier turns as history, in the short form (cited answer sentences, then the
+  sources they cite). `ask(..., full=True)` (the `/full` command) asks for the full form on demand;
+- retrieval: a follow-up that refers back ("and its data?", "which of those is fastest?") or that matches
+  nothing on its own is retrieved together with the question it follows (which may itself have been
+  resolved against an earlier one), so the right entries come first. The model still sees the question as
+  asked, next to one entry at a time.
 
-A turn's history text is the model's own text (markers, no links), exactly as generated, so the KV cache that
-holds turn N's prompt and answer is reused by turn N+1.
+Stopping: the generator is wrapped so that a stop request (Ctrl-C) raises GenerationStopped at the next
+token, or before the next claim-judge call; nothing is shown before the answer is checked, so a stopped answer
+usually has shown nothing, and it is never kept as a turn.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag_answer.answer import AnswerResult, Turn, answer_question
 from rag_answer.answer.context import Context, select_context
+from rag_answer.answer.pipeline import relevance_order
 from rag_answer.answer.verify import Verification, verify_answer
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry, SourceSet
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import Hit, RestrictedIndex, search
+from rag_answer.llm.chat_template import ChatTemplate
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.settings import Settings
 
-# Tokens kept free for a question when deciding whether all the supplied entries can stay in every prompt.
-QUESTION_ROOM = 256
-# Earlier questions a vague follow-up is retrieved with.
-FOLLOW_UP_CONTEXT = 4
+# Earlier questions a follow-up is retrieved with, at most (the chain of questions it refers back through).
+FOLLOW_UP_CONTEXT = 3
+
+# A follow-up that refers back to an earlier turn: it opens like a continuation ("and ...", "what about ...")
+# or points at something said before ("its", "those", "that paper", "the first one").
+_CONTINUES = re.compile(r"^\W*(?:and|also|plus|then|so|but|or|what about|how about|same for)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"\b(?:it|its|it's|itself|they|them|their|theirs|those|these|the same|above|earlier|previous(?:ly)?|"
+    r"aforementioned|mentioned|former|latter|both|either|neither|"
+    r"(?:that|this|the other) (?:one|paper|model|method|dataset|data|entry|approach|work|tool|result)s?|"
+    r"the (?:first|second|third|fourth|last|other) ones?)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question reads as a follow-up to an earlier turn (and so cannot be retrieved on its own)."""
+    text = " ".join(question.split())
+    return bool(_CONTINUES.search(text) or _POINTS_BACK.search(text))
 
 
 class GenerationStopped(Exception):
@@ -42,24 +64,29 @@ class GenerationStopped(Exception):
 
 
 class _StoppableGenerator:
-    """Wraps a TextGenerator: records the model's raw text and stops between tokens when asked."""
+    """Wraps a TextGenerator: stops between tokens (and before a judge call) when asked; counts the calls."""
 
     def __init__(self, inner: TextGenerator) -> None:
         self.inner = inner
         self.model_name = inner.model_name
         self.model_sha256 = inner.model_sha256
-        self.text = ""
-        self.called = False
+        self.calls = 0
         self.stop_requested = False
 
     @property
     def last_stats(self) -> GenerationStats:
         return self.inner.last_stats
 
+    @property
+    def template(self) -> ChatTemplate:
+        return self.inner.template
+
     def stream(
         self, prefix: str, suffix: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
     ) -> Iterator[str]:
-        self.called = True
+        if self.stop_requested:
+            raise GenerationStopped
+        self.calls += 1
         pieces = self.inner.stream(
             prefix, suffix, grammar=grammar, max_tokens=max_tokens, temperature=temperature, seed=seed
         )
@@ -67,12 +94,22 @@ class _StoppableGenerator:
             for piece in pieces:
                 if self.stop_requested:
                     raise GenerationStopped
-                self.text += piece
                 yield piece
                 if self.stop_requested:
                     raise GenerationStopped
         finally:
-            pieces.close()  # runs the engine's cleanup now; it is suspended after sampling, before evaluating
+            close = getattr(pieces, "close", None)
+            if close:
+                close()  # runs the engine's cleanup now; it is suspended after sampling, before evaluating
+
+    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
+        if self.stop_requested:
+            raise GenerationStopped
+        self.calls += 1
+        scores = self.inner.choice_logprobs(prefix, suffix, choices)
+        if self.stop_requested:
+            raise GenerationStopped
+        return scores
 
 
 @dataclass
@@ -82,10 +119,31 @@ class Exchange:
     question: str
     result: AnswerResult | None = None
     stopped: bool = False
-    partial: str = ""  # the rendered text shown before a stop
+    partial: str = ""  # the text shown before a stop (usually none: only checked text is shown)
     partial_audit: Verification | None = None
-    dropped_turns: int = 0
     notes: list[str] = field(default_factory=list)
+    form: str = "full"  # "full" or "short"
+    retrieval_query: str = ""  # what retrieval was given: the question, or it with the ones it follows
+    follows: int | None = None  # the turn (1-based, as numbered in the transcript) a follow-up is retrieved with
+
+    @property
+    def used(self) -> list[str]:
+        """Ids of the entries the answer cites, in order of first citation."""
+        return list(self.result.citations) if self.result is not None else []
+
+    @property
+    def read(self) -> list[str]:
+        """Ids of the entries the model read for this answer (one call each), most relevant first."""
+        return [reading.entry.id for reading in self.result.readings] if self.result is not None else []
+
+
+@dataclass(frozen=True)
+class Topic:
+    """How a turn in the conversation was retrieved, for the follow-ups after it."""
+
+    query: str  # its retrieval query
+    turn: int  # its number in the transcript (1-based)
+    follows: int | None  # the turn it was itself a follow-up to
 
 
 class ChatSession:
@@ -105,13 +163,10 @@ class ChatSession:
         self.raw_generator = generator
         self.source_nos = source_nos
         self.label = label
-        self.history: list[Turn] = []  # what the model sees
-        self.exchanges: list[Exchange] = []  # everything, for /save
-        self.n_ctx = int(getattr(generator, "n_ctx", settings.n_ctx))
         self.settings = settings
-        self.pinned = self._can_pin_all(settings)
-        if self.pinned:
-            self.settings = settings.model_copy(update={"top_k": max(settings.top_k, len(self.entries()))})
+        self.history: list[Turn] = []  # the conversation: it sets the answer form and steers retrieval
+        self.topics: list[Topic] = []  # for each history turn: how it was retrieved, for follow-ups
+        self.exchanges: list[Exchange] = []  # everything, for /save
 
     # -- what may be used --------------------------------------------------------------------------------------
 
@@ -136,43 +191,44 @@ class ChatSession:
                 return exchange.result
         return None
 
-    # -- the context budget ------------------------------------------------------------------------------------
-
-    def count_tokens(self, text: str) -> int:
-        tokenize = getattr(self.raw_generator, "tokenize", None)
-        return len(tokenize(text)) if tokenize else len(text) // 4  # FakeGenerator's own estimate
-
-    def _can_pin_all(self, settings: Settings) -> bool:
-        entries = self.entries()
-        if not entries or len(entries) > 50:
-            return False
-        context = select_context(self.index, self.embedder, "overview", source_nos=self.source_nos, top_k=50)
-        if len(context.entries) < len(entries):
-            return False
-        return True  # each entry is read in its own prompt: the context holds one entry at a time
+    @property
+    def last_question(self) -> str | None:
+        """The last question asked that was answered or refused (not one that was stopped)."""
+        result = self.last_result
+        return result.question if result is not None else None
 
     def _context(self, query: str) -> Context:
         return select_context(self.index, self.embedder, query, source_nos=self.source_nos, top_k=self.settings.top_k)
 
-    def retrieval_query(self, question: str) -> str:
-        """The question itself; for a follow-up that retrieves nothing relevant on its own ("and why?"), the
-        earlier questions (the last FOLLOW_UP_CONTEXT) and this one together. The model still sees only this
-        question as the new turn, and may still refuse."""
-        if not self.history or self._context(question).best_score >= self.settings.min_score:
-            return question
-        return "\n".join([*(turn.question for turn in self.history[-FOLLOW_UP_CONTEXT:]), question])
+    # -- follow-ups --------------------------------------------------------------------------------------------
 
-    def fit_history(self, question: str, query: str | None = None) -> int:
-        """Drop the oldest turns until the prompt plus the answer fits n_ctx; returns how many were dropped."""
+    def retrieval_query(self, question: str) -> str:
+        """What retrieval is given for a question (see resolve)."""
+        return self.resolve(question)[0]
+
+    def resolve(self, question: str) -> tuple[str, int | None]:
+        """(retrieval query, the turn it follows or None).
+
+        The question itself, unless it is a follow-up: one that refers back ("and its data?") or that retrieves
+        nothing relevant on its own ("and why?") is retrieved with the last turn's retrieval query (its question
+        and the ones that question followed, FOLLOW_UP_CONTEXT questions in all). The last question asked again
+        (as `/full` does) is retrieved as it was the first time."""
         if not self.history:
-            return 0
-        context = self._context(query or question)
-        if not context.entries:
-            return 0
-        # Each entry is read in its own prompt with this question only; earlier turns steer retrieval.
-        start = max(0, len(self.history) - FOLLOW_UP_CONTEXT)
-        del self.history[:start]
-        return start
+            return question, None
+        last = self.topics[-1]
+        if question == self.history[-1].question:
+            return last.query, last.follows
+        if not refers_back(question) and self._context(question).best_score >= self.settings.min_score:
+            return question, None
+        earlier = last.query.split("\n")
+        return "\n".join([*earlier[-(FOLLOW_UP_CONTEXT - 1) :], question]), last.turn
+
+    def reading_plan(self, query: str, *, full: bool) -> list[Entry]:
+        """The entries the answer will read, one model call each, most relevant first (as the pipeline does)."""
+        context = self._context(query)
+        if not context.entries or context.best_score < self.settings.min_score:
+            return []
+        return [entry for entry in relevance_order(context) if full or entry.summary.strip()]
 
     # -- asking ------------------------------------------------------------------------------------------------
 
@@ -180,58 +236,73 @@ class ChatSession:
         self,
         question: str,
         *,
+        full: bool | None = None,
         on_text: Callable[[str], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
     ) -> Exchange:
-        """Answer one question; GenerationStopped is turned into a stopped Exchange. Errors propagate."""
+        """Answer one question; GenerationStopped is turned into a stopped Exchange. Errors propagate.
+
+        full: None for the default form (full for the first question of the conversation, short after);
+        True for the full form (/full); False for the short form."""
         question = question.strip()
         if not question:
             raise BadInputError("empty question")
-        exchange = Exchange(question)
-        query = self.retrieval_query(question)
-        if query != question:
-            exchange.notes.append("[context] retrieved with the earlier questions too (this one alone matched nothing)")
+        form_full = not self.history if full is None else full
+        exchange = Exchange(question, form="full" if form_full else "short")
+
+        def notice(text: str, *, keep: bool = True) -> None:
+            if keep:  # kept for the transcript and the JSON line
+                exchange.notes.append(text)
             if on_notice:
-                on_notice(exchange.notes[-1])
-        dropped = self.fit_history(question, query)
-        if dropped:
-            kept = len(self.history)
-            note = (
-                f"[context] dropped the {dropped} oldest turn{'s' if dropped > 1 else ''} to fit the "
-                f"{self.n_ctx}-token context (n_ctx); {kept} earlier turn{'' if kept == 1 else 's'} kept"
+                on_notice(text)
+
+        query, follows = self.resolve(question)
+        exchange.retrieval_query, exchange.follows = query, follows
+        if follows is not None:
+            earlier = self.exchanges[follows - 1].question
+            notice(f"[context] retrieved as a follow-up to turn {follows} ({_quoted(earlier)})")
+        plan = self.reading_plan(query, full=form_full)
+        if plan:
+            notice(
+                f"[reading] {len(plan)} entr{'y' if len(plan) == 1 else 'ies'}, one model call each, "
+                f"for the {exchange.form} form; Ctrl-C stops",
+                keep=False,
             )
-            exchange.dropped_turns = dropped
-            exchange.notes.append(note)
-            if on_notice:
-                on_notice(note)
-        self.generator.text = ""
-        self.generator.called = False
+        shown: list[str] = []
+
+        def show(text: str) -> None:
+            shown.append(text)
+            if on_text:
+                on_text(text)
+
+        self.generator.calls = 0
         self.generator.stop_requested = False
         try:
             result = answer_question(
                 question, self.index, self.embedder, self.generator, self.settings,  # type: ignore[arg-type]
-                source_nos=self.source_nos, history=list(self.history), on_text=on_text, retrieval_query=query,
+                source_nos=self.source_nos, history=list(self.history), on_text=show, retrieval_query=query,
+                full=form_full,
             )  # fmt: skip
         except GenerationStopped:
             exchange.stopped = True
-            self._audit_partial(exchange, query)
+            self._audit_partial(exchange, query, "".join(shown))
             self.exchanges.append(exchange)
             return exchange
         finally:
             self.generator.stop_requested = False
         exchange.result = result
-        if self.generator.called:  # the model answered (or refused): it sees this turn next time
-            self.history.append(Turn(question, self.generator.text))
+        if not (result.refused and self.generator.calls == 0):  # a question refused unread is not a topic
+            self.history.append(Turn(question, result.text))
         self.exchanges.append(exchange)
+        if len(self.topics) < len(self.history):
+            self.topics.append(Topic(query, len(self.exchanges), follows))
         return exchange
 
-    def _audit_partial(self, exchange: Exchange, query: str) -> None:
-        """The text shown before a stop is audited too (links and markers; no claim check)."""
-        context = self._context(query)
-        entries = {entry.id: entry for entry in context.entries}
-        exchange.partial = self.generator.text if entries else ""
-        if exchange.partial.strip():
-            exchange.partial_audit = verify_answer(exchange.partial, context.entries, None)
+    def _audit_partial(self, exchange: Exchange, query: str, shown: str) -> None:
+        """What was shown before a stop is audited too (links and markers; no claim check)."""
+        exchange.partial = shown
+        if shown.strip():
+            exchange.partial_audit = verify_answer(shown, self._context(query).entries, None)
 
     def request_stop(self) -> None:
         self.generator.stop_requested = True
@@ -239,6 +310,7 @@ class ChatSession:
     def reset(self) -> int:
         forgotten = len(self.history)
         self.history.clear()
+        self.topics.clear()
         return forgotten
 
     @contextlib.contextmanager
@@ -292,3 +364,8 @@ class ChatSession:
             source = self.index.sources[result.context.hits[0].source_no]
         question = result.question if result is not None else source.question
         return replace(source, question=question)
+
+
+def _quoted(question: str, limit: int = 80) -> str:
+    text = " ".join(question.split())
+    return repr(text if len(text) <= limit else text[: limit - 3].rstrip() + "...")

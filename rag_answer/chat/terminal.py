@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from rag_answer.chat.commands import ALIASES, COMMANDS, is_command, run_command
-from rag_answer.chat.output import LinkGate, after_answer
+from rag_answer.chat.commands import ALIASES, COMMANDS, full_request, is_command, run_command
+from rag_answer.chat.output import STOPPED, LinkGate, after_answer
 from rag_answer.chat.session import ChatSession, GenerationStopped
 from rag_answer.errors import RagAnswerError
 
@@ -80,6 +80,10 @@ def run_terminal(session: ChatSession, history_path: Path, *, banner: str, out: 
         if not text:
             continue
         try:
+            full_question = full_request(session, text) if is_command(text) else None
+            if full_question is not None:
+                answer_streaming(session, full_question, stream, full=True)
+                continue
             if is_command(text):
                 outcome = run_command(session, text)
                 if outcome.text:
@@ -94,7 +98,9 @@ def run_terminal(session: ChatSession, history_path: Path, *, banner: str, out: 
     return 0
 
 
-def answer_streaming(session: ChatSession, question: str, stream: TextIO) -> None:
+def answer_streaming(session: ChatSession, question: str, stream: TextIO, *, full: bool | None = None) -> None:
+    """Ask, showing notices as they come and the checked answer as it is released, then the [used] line and
+    the audit footer. full: as ChatSession.ask (None: full for the first question, short after)."""
     shown: list[str] = []
 
     def write(text: str) -> None:
@@ -110,16 +116,16 @@ def answer_streaming(session: ChatSession, question: str, stream: TextIO) -> Non
 
     def first_interrupt() -> None:
         if not shown:  # still reading the prompt: the stop lands at the first token
-            notice("[stopping at the first token; Ctrl-C again to stop at once]")
+            notice("[stopping at the next token; Ctrl-C again to stop at once]")
 
     try:
         with session.stop_on_interrupt(on_first=first_interrupt):
-            exchange = session.ask(question, on_text=gate.feed, on_notice=notice)
+            exchange = session.ask(question, full=full, on_text=gate.feed, on_notice=notice)
     except GenerationStopped:  # a hard stop (second Ctrl-C) outside the token loop
         gate.close()
         if shown and not shown[-1].endswith("\n"):
             stream.write("\n")
-        notice("[stopped] the answer was interrupted; it is not kept in the conversation")
+        notice(STOPPED)
         return
     gate.close()
     if shown and not "".join(shown).endswith("\n"):

@@ -18,7 +18,7 @@ _WORDS = "\n".join(
         'phrase ::= word (" " word){0,35}',
         'sentence ::= word (" " word){2,55}',
         'word ::= "("? core ")"? [,;]?',
-        'core ::= abbrev | number | version | plain',
+        "core ::= abbrev | number | version | plain",
         'abbrev ::= "e.g." | "i.e." | "et al." | "vs."',
         "plain ::= [A-Za-z0-9'%+&\\-]{1,30}",
         # 0.85, 1.5B, 3.5x, 11.2%: at most three digits after the point, so no arXiv id.

@@ -131,7 +131,7 @@ def test_compose_writes_markers_headings_and_links_never_the_model(example) -> N
     assert sections["answer"].startswith("It uses three datasets [@the-skin-game].")
     assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in sections["answer"]
     assert sections["workflow"] == "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image."
-    assert "Tangential to the question: offers a 4D dataset" in sections["papers"]
+    assert "Tangential to the question; it offers a 4D dataset" in sections["papers"]
     supplied = set(example.links)
     assert {link.url for link in extract_links(text)} <= supplied
     assert paper_item(skin).endswith(f"(Paper: {entries['the-skin-game'].paper_url} | GitHub: "

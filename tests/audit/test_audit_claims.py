@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag_answer.audit import audit, split_sentences
+from rag_answer.sources import load_source
+from tests.conftest import TEST_PROMPTS
 
 SKIN = "the-skin-game"
 HI4D = "hi4d-4d-instance"
@@ -14,14 +18,14 @@ def _by_text(report, start: str):
     return matches[0]
 
 
-def test_supported_weak_unsupported_and_uncited(example, embedder) -> None:
+def test_verdicts_say_what_is_wrong(example, embedder) -> None:
     text = (
         f"The Skin Game paper evaluates DINOv2-Large on HAM10000, DermNet and ISIC Atlas [@{SKIN}]. "
         f"It reaches a macro F1 of 0.85 on HAM10000 [@{SKIN}].\n"
         f"It reaches a macro F1 of 0.97 on HAM10000 [@{SKIN}].\n"
         f"Hi4D provides 4D textured scans of 20 subject pairs [@{HI4D}].\n"
         f"Hi4D was trained on 5 billion LAION images [@{HI4D}].\n"
-        f"Hi4D is a dermatology benchmark for skin lesions [@{HI4D}].\n"
+        f"Hi4D cannot segment fused raw scans into individual instances [@{HI4D}].\n"
         "Mask2Alpha recovers high-resolution details through progressive refinement.\n"
         "I hope this helps you with your portrait.\n"
     )
@@ -29,24 +33,50 @@ def test_supported_weak_unsupported_and_uncited(example, embedder) -> None:
     assert _by_text(report, "The Skin Game paper").verdict == "supported"
     assert _by_text(report, "It reaches a macro F1 of 0.85").verdict == "supported"
     wrong_number = _by_text(report, "It reaches a macro F1 of 0.97")
-    assert wrong_number.verdict == "unsupported" and "0.97" in wrong_number.missing
+    assert wrong_number.verdict == "contradicted" and "0.97" in wrong_number.missing
     hi4d = _by_text(report, "Hi4D provides")
     assert hi4d.verdict == "supported" and hi4d.evidence_entry == HI4D and "20 subject pairs" in hi4d.evidence
     invented = _by_text(report, "Hi4D was trained")
-    assert invented.verdict == "unsupported" and {"5", "LAION"} <= set(invented.missing)
-    assert _by_text(report, "Hi4D is a dermatology").verdict in ("unsupported", "weak")
+    assert invented.verdict == "unsupported" and {"5b", "LAION"} <= set(invented.missing)
+    assert _by_text(report, "Hi4D cannot segment").verdict == "contradicted"
     uncited = _by_text(report, "Mask2Alpha")
     assert uncited.verdict == "uncited" and uncited.evidence_entry == "enhancing-image-matting"
     assert not [claim for claim in report.claims if claim.text.startswith("I hope")]
-    assert report.exit_code() == 0
-    assert report.exit_code(strict=True) == 1
+    assert report.exit_code() == 0  # links and markers are fine
+    assert report.exit_code(strict=True) == 1  # claims are not
+    assert not report.clean()
 
 
-def test_wrong_citation_is_unsupported(example, embedder) -> None:
-    text = f"Hi4D compiles 4D textured scans of 20 subject pairs and 100 sequences [@{SKIN}]."
+def test_a_fact_cited_to_the_wrong_entry_is_misattributed_and_its_owner_named(example, embedder) -> None:
+    text = f"It compiles 4D textured scans of 20 subject pairs and 100 sequences [@{SKIN}]."
     claim = audit(text, example, embedder=embedder).claims[0]
-    assert claim.verdict == "unsupported"
+    assert claim.verdict == "misattributed" and claim.evidence_entry == HI4D
     assert claim.citations[0].entry_id == SKIN and not claim.citations[0].supports
+
+
+# One case per verdict on prompt files of other fields (climate science, speech, segmentation).
+FIELD_CASES = [
+    ("018_climate-cloud-emulator.txt", "deep-learning-to",
+     "The network was trained on a multiscale model that treats convection explicitly.", "supported"),
+    ("018_climate-cloud-emulator.txt", "deep-learning-to",
+     "The prognostic multiyear simulations are unstable.", "contradicted"),
+    ("018_climate-cloud-emulator.txt", "deep-learning-to",
+     "The network was trained on 40 years of ERA5 reanalysis data.", "unsupported"),
+]
+
+
+@pytest.mark.parametrize(("name", "cited", "sentence", "expected"), FIELD_CASES)
+def test_verdicts_on_other_fields(name: str, cited: str, sentence: str, expected: str, embedder) -> None:
+    source = load_source(TEST_PROMPTS / name)
+    assert cited in {entry.id for entry in source.entries}
+    claim = audit(f"{sentence.rstrip('.')} [@{cited}].", source, embedder=embedder).claims[0]
+    assert claim.verdict == expected, claim.reason
+
+
+def test_numbers_are_never_matched_against_links(example, embedder) -> None:
+    """'2502' is in the Skin Game's arXiv link, not in its text."""
+    claim = audit(f"The Skin Game evaluates 2502 dermatology images [@{SKIN}].", example, embedder=embedder).claims[0]
+    assert claim.verdict in ("unsupported", "contradicted") and "2502" in claim.missing
 
 
 def test_links_count_as_citations(example, embedder) -> None:
@@ -65,25 +95,20 @@ def test_unknown_marker_is_invalid_and_unsupported(example, embedder) -> None:
     assert [m.valid for m in malformed.markers] == [False, False]
 
 
-def test_judge_hook(example, embedder) -> None:
+def test_judge_decides_what_the_deterministic_checks_cannot(example, embedder) -> None:
     calls: list[tuple[str, str]] = []
 
-    def no(sentence: str, passage: str) -> bool:
-        calls.append((sentence, passage))
-        return False
+    def no(claim: str, entry) -> float:
+        calls.append((claim, entry.id))
+        return 0.1
 
     text = f"Hi4D provides 4D textured scans of 20 subject pairs [@{HI4D}]."
     assert audit(text, example, embedder=embedder).claims[0].verdict == "supported"
     judged = audit(text, example, embedder=embedder, judge=no).claims[0]
-    assert judged.verdict == "unsupported" and judged.judge is False
-    assert calls and "[@" not in calls[0][0] and "20 subject pairs" in calls[0][1]
-    weak_text = f"The skin paper gives advice for clinical settings [@{SKIN}]."
-    before = audit(weak_text, example, embedder=embedder).claims[0]
-    after = audit(weak_text, example, embedder=embedder, judge=lambda s, p: True).claims[0]
-    unsure = audit(weak_text, example, embedder=embedder, judge=lambda s, p: None).claims[0]
-    assert before.verdict == unsure.verdict
-    if before.verdict == "weak":
-        assert after.verdict == "supported"
+    assert judged.verdict == "unsupported" and judged.judge == 0.1
+    assert calls and "[@" not in calls[0][0] and calls[0][1] == HI4D
+    yes = audit(text, example, embedder=embedder, judge=lambda claim, entry: 0.9).claims[0]
+    assert yes.verdict == "supported" and yes.judge == 0.9
 
 
 def test_summary_figures(example, embedder) -> None:
@@ -94,6 +119,7 @@ def test_summary_figures(example, embedder) -> None:
     )
     summary = audit(text, example, embedder=embedder).summary
     assert (summary.claim_sentences, summary.supported, summary.uncited) == (3, 2, 1)
+    assert (summary.misattributed, summary.contradicted, summary.unsupported) == (0, 0, 0)
     assert summary.citation_recall == round(2 / 3, 4)
     assert summary.citations == 3 and summary.citations_supporting == 2
     assert summary.citation_precision == round(2 / 3, 4)
@@ -108,6 +134,15 @@ def test_sentence_splitting_keeps_markers_and_lines() -> None:
         ("Third?", 4),
         ("Item one [@c].", 6),
     ]
+
+
+def test_program_written_lines_are_not_claims(example, embedder) -> None:
+    text = (
+        "### Sources\n- [@the-skin-game] The Skin Game (paper): Paper: http://arxiv.org/pdf/2502.02500v1.pdf\n"
+        "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image.\n"
+        'The supplied sources do not say: "what tricks keep resolution so high?"\n'
+    )
+    assert audit(text, example, embedder=embedder).claims == []
 
 
 def test_refusal_is_not_a_claim(example, embedder) -> None:

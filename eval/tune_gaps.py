@@ -1,0 +1,63 @@
+"""Tune GAP_COVERAGE on the dev split: a part of the question is reported as a gap when its best cosine to
+every passage of the retrieved entries is below the threshold. Ground truth: the labels' "unanswered" parts.
+
+    python eval/tune_gaps.py --split dev     # prints precision/recall per threshold
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eval.fields.split import ROOT as FIELDS  # noqa: E402
+from eval.fields.split import prompt_files  # noqa: E402
+from rag_answer.answer.pipeline import question_parts  # noqa: E402
+from rag_answer.audit.claims import entry_passages  # noqa: E402
+from rag_answer.embedder import get_embedder  # noqa: E402
+from rag_answer.sources import load_source  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", default="dev")
+    args = parser.parse_args()
+    embedder = get_embedder()
+    rows = []  # (best cosine to the sources, truly unanswered)
+    for path in prompt_files(args.split):
+        source = load_source(path)
+        labels = json.loads((FIELDS / "labels" / f"{path.name[:3]}.json").read_text("utf-8"))
+        parts = question_parts(source.question or "")
+        if not parts:
+            continue
+        passages = [p for e in source.entries for p in entry_passages(e)]
+        vectors = embedder.encode(parts + passages + labels["unanswered"] + labels["asks"])
+        part_v = vectors[: len(parts)]
+        pass_v = vectors[len(parts) : len(parts) + len(passages)]
+        gold_v = vectors[len(parts) + len(passages) :]
+        n_un = len(labels["unanswered"])
+        for i, part in enumerate(parts):
+            best = float((pass_v @ part_v[i]).max())
+            # A part is truly unanswered when it is closest to one of the labels' unanswered parts.
+            sims = gold_v @ part_v[i]
+            truth = bool(n_un) and int(np.argmax(sims)) < n_un
+            rows.append((best, truth, path.name, part))
+    for threshold in np.arange(0.20, 0.56, 0.025):
+        flagged = [r for r in rows if r[0] < threshold]
+        hits = sum(r[1] for r in flagged)
+        positives = sum(r[1] for r in rows)
+        print(f"{threshold:.3f} flagged {len(flagged):3d} precision {hits / max(1, len(flagged)):.2f} "
+              f"recall {hits / max(1, positives):.2f} (parts {len(rows)}, unanswered {positives})")  # fmt: skip
+    for r in sorted(rows)[:12]:
+        print(f"{r[0]:.2f} {r[1]} {r[2]} {r[3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
