@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default=Path("index"), description="where `rag-answer index --name` writes indexes")
     embedder: str = Field(default="default", description="'default' (all-MiniLM-L6-v2) or a local model folder")
     model: str = Field(default="qwen2.5-coder-1.5b", description="LLM preset name or a path to a .gguf file")
+    judge_model: str = Field(
+        default="", description="the claim judge's preset or .gguf ('' = the answering model, whose states it reuses)"
+    )
     threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="llama.cpp threads")
     n_ctx: int = Field(default=4096, ge=512, description="LLM context window in tokens")
     max_tokens: int = Field(default=600, ge=16, description="most tokens generated for one answer")

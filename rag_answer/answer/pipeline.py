@@ -31,6 +31,7 @@ from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
+from rag_answer.llm import load_judge_generator
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.settings import Settings
 
@@ -164,7 +165,9 @@ def answer_question(
                             "no source's reading answers the question", None, stats, timings, readings)  # fmt: skip
 
     check_started = time.perf_counter()
-    claim_judge = (judge or LlmJudge(generator)) if check_claims else None
+    if check_claims and judge is None:
+        judge = LlmJudge(load_judge_generator(settings, generator) if settings.judge_model else generator)
+    claim_judge = judge if check_claims else None
     repairs: list[str] = []
     readings, repairs = _repair_readings(readings, context.entries, embedder if check_claims else None, claim_judge)
     answers = [answer_sentence(r) for r in readings if r.answer][:MAX_ANSWER_SENTENCES]

@@ -475,7 +475,7 @@ _AMOUNT = re.compile(r"\b(?:more|less|fewer|over|under|up to)(?: than)? (?:\d|on
 
 @dataclass
 class Facts:
-    numbers: list[tuple[float, str, str]]  # (value, unit, the word it counts)
+    numbers: list[tuple[float, str, str, str]]  # (value, unit, the word it counts, as written)
     names: list[str]
 
 
@@ -493,11 +493,13 @@ def extract_facts(text: str) -> Facts:
         unit = (match.group(2) or "").strip()
         after = re.match(r"\s*([A-Za-z][\w-]*)", text[match.end() :])
         word = after.group(1).lower() if after else ""
-        numbers.append((_number_value(match.group(1), unit), unit.lower().replace("percent", "%"), word))
+        numbers.append(
+            (_number_value(match.group(1), unit), unit.lower().replace("percent", "%"), word, match.group(0).strip())
+        )
     for match in _WORD_NUMBER.finditer(text):
         word = (match.group(2) or "").lower()
         # Counted in words ("three memory stores"): checked only against a figure for the same thing.
-        numbers.append((float(_WORD_NUMBERS[match.group(1).lower()]), "word", word))
+        numbers.append((float(_WORD_NUMBERS[match.group(1).lower()]), "word", word, match.group(1)))
     names = [name for name in _NAME.findall(text) if name.upper() not in _COMMON_ACRONYMS
              and name.upper().rstrip("S") not in _COMMON_ACRONYMS]  # fmt: skip
     names += _CAPITALISED.findall(text)
@@ -505,7 +507,7 @@ def extract_facts(text: str) -> Facts:
 
 
 def _same_number(value: float, unit: str, known: tuple[float, str, str]) -> bool:
-    other, other_unit, _ = known
+    other, other_unit, *_ = known
     if abs(value - other) <= 1e-9 * max(1.0, abs(value)):
         return True
     if value >= 1000 and value % 1000 == 0 and abs(value - other) <= 0.02 * value:
@@ -558,7 +560,7 @@ class Scored:
 
 
 def _missing(facts: Facts, profile: EntryProfile) -> list[str]:
-    missing = [f"{value:g}{unit}" for value, unit, _ in facts.numbers if unit != "word"
+    missing = [raw for value, unit, _, raw in facts.numbers if unit != "word"
                and not any(_same_number(value, unit, known) for known in profile.facts.numbers)]  # fmt: skip
     missing += [name for name in facts.names if not _named_in(name, profile)]
     return list(dict.fromkeys(missing))
@@ -618,15 +620,15 @@ def _reversed(sentence: str, profile: EntryProfile) -> bool:
 
 def _changed_number(facts: Facts, profile: EntryProfile) -> str | None:
     """A number the entry states differently for the same thing ("11K frames" where it says 20K frames)."""
-    for value, unit, word in facts.numbers:
+    for value, unit, word, raw in facts.numbers:
         if any(_same_number(value, unit, known) for known in profile.facts.numbers):
             continue
         fraction = 0 < value < 1
-        if any(known_word == word and word for _, _, known_word in profile.facts.numbers) or any(
+        if any(known_word == word and word for _, _, known_word, _ in profile.facts.numbers) or any(
             (known_unit == unit and unit) or (fraction and 0 < known < 1)
-            for known, known_unit, _ in profile.facts.numbers
+            for known, known_unit, *_ in profile.facts.numbers
         ):
-            return f"{value:g}{unit} {word}".strip()
+            return f"{raw} {word}".strip()
     return None
 
 

@@ -22,10 +22,12 @@ def add_settings_flags(parser: argparse.ArgumentParser, *, llm: bool = False) ->
         parser.add_argument("--temperature", type=float, help="0 = greedy")
         parser.add_argument("--max-tokens", type=int, help="most tokens generated")
         parser.add_argument("--top-k", type=int, help="entries retrieved per question")
+        parser.add_argument("--judge-model", help="the claim judge: a preset or .gguf (default: the answering model)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    names = ("index_dir", "embedder", "quiet", "model", "threads", "seed", "temperature", "max_tokens", "top_k")
+    names = ("index_dir", "embedder", "quiet", "model", "threads", "seed", "temperature", "max_tokens", "top_k",
+             "judge_model")  # fmt: skip
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
 

@@ -1,8 +1,9 @@
 """`rag-answer audit ANSWER --sources SOURCE [--json] [--strict]`: check an answer's links, markers and claims.
 
 ANSWER is a Markdown or text file, or a prompt file whose "Answer:" holds the text (then --sources may be
-left out and that file's entries are used). Exit 0 clean; 1 a rejected link or invalid marker (with
---strict, also an unsupported claim); 2 bad input.
+left out and that file's entries are used). Claims are judged by deterministic checks plus the local GGUF
+as entailment judge (--no-judge: deterministic only). Exit 0 clean; 1 a rejected link or invalid marker
+(with --strict, also a misattributed, contradicted or unsupported claim); 2 bad input.
 """
 
 from __future__ import annotations
@@ -31,8 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="print the JSON report (rag_answer/audit/report.schema.json)"
     )
     output.add_argument("--markdown", action="store_true", help="print a Markdown report")
-    parser.add_argument("--strict", action="store_true", help="exit 1 on unsupported claims too")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on misattributed, contradicted or unsupported claims too"
+    )
     parser.add_argument("--no-claims", action="store_true", help="check links and markers only (no embedder)")
+    parser.add_argument("--judge-model", help="the entailment judge: a preset or .gguf (default: the default preset)")
+    parser.add_argument(
+        "--no-judge", action="store_true", help="deterministic claim checks only (weaker: see docs/audit.md)"
+    )
+    parser.add_argument("--threads", type=int, help="llama.cpp threads for the judge (default: all cores)")
     parser.add_argument("--embedder", help="'default' or a local sentence-transformers model folder")
     parser.set_defaults(handler=run)
 
@@ -72,13 +80,20 @@ def _offset(text: str, answer: str, answer_line: int) -> int:
 def run(args: argparse.Namespace) -> int:
     answer, entries, offset = load_answer(args.answer, args.sources)
     embedder = None
+    judge = None
     if not args.no_claims:
         from rag_answer.embedder import get_embedder
         from rag_answer.settings import load_settings
 
-        embedder = get_embedder(load_settings(embedder=args.embedder).embedder)
+        settings = load_settings(embedder=args.embedder, threads=args.threads)
+        embedder = get_embedder(settings.embedder)
+        if not args.no_judge:
+            from rag_answer.audit.judge import LlmJudge
+            from rag_answer.llm import load_generator
+
+            judge = LlmJudge(load_generator(settings.model_copy(update={"model": args.judge_model or settings.model})))
     report = audit(answer, entries, embedder=embedder, claims=not args.no_claims, line_offset=offset,
-                   source=str(args.answer))  # fmt: skip
+                   source=str(args.answer), judge=judge)  # fmt: skip
     if args.json:
         sys.stdout.write(report.to_json(strict=args.strict) + "\n")
     elif args.markdown:

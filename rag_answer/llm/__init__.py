@@ -18,4 +18,12 @@ def load_generator(settings: Settings) -> LlamaEngine:
     )
 
 
-__all__ = ["GenerationStats", "LlamaEngine", "ModelFile", "TextGenerator", "load_generator", "resolve_model"]
+def load_judge_generator(settings: Settings, answering: TextGenerator | None) -> TextGenerator:
+    """The model that judges claims: settings.judge_model, else the answering model (sharing its prompt states)."""
+    if settings.judge_model:
+        return load_generator(settings.model_copy(update={"model": settings.judge_model}))
+    return answering if answering is not None else load_generator(settings)
+
+
+__all__ = ["GenerationStats", "LlamaEngine", "ModelFile", "TextGenerator", "load_generator",
+    "load_judge_generator", "resolve_model"]

@@ -37,7 +37,7 @@ def test_verdicts_say_what_is_wrong(example, embedder) -> None:
     hi4d = _by_text(report, "Hi4D provides")
     assert hi4d.verdict == "supported" and hi4d.evidence_entry == HI4D and "20 subject pairs" in hi4d.evidence
     invented = _by_text(report, "Hi4D was trained")
-    assert invented.verdict == "unsupported" and {"5b", "LAION"} <= set(invented.missing)
+    assert invented.verdict == "unsupported" and {"5 billion", "LAION"} <= set(invented.missing)
     assert _by_text(report, "Hi4D cannot segment").verdict == "contradicted"
     uncited = _by_text(report, "Mask2Alpha")
     assert uncited.verdict == "uncited" and uncited.evidence_entry == "enhancing-image-matting"
@@ -105,7 +105,7 @@ def test_judge_decides_what_the_deterministic_checks_cannot(example, embedder) -
     text = f"Hi4D provides 4D textured scans of 20 subject pairs [@{HI4D}]."
     assert audit(text, example, embedder=embedder).claims[0].verdict == "supported"
     judged = audit(text, example, embedder=embedder, judge=no).claims[0]
-    assert judged.verdict == "unsupported" and judged.judge == 0.1
+    assert judged.verdict == "contradicted" and judged.judge == 0.1  # the entry's own words, yet the judge says no
     assert calls and "[@" not in calls[0][0] and calls[0][1] == HI4D
     yes = audit(text, example, embedder=embedder, judge=lambda claim, entry: 0.9).claims[0]
     assert yes.verdict == "supported" and yes.judge == 0.9

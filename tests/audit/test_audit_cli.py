@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from rag_answer.cli import main
+from tests.conftest import SMALL_PRESET
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "000_54cb972efbc5016b.txt"
@@ -22,8 +23,8 @@ UNSUPPORTED = "Hi4D was trained on 5 billion LAION images [@hi4d-4d-instance].\n
 
 
 @pytest.fixture(autouse=True)
-def _warm(embedder) -> None:
-    return None
+def _warm(embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_ANSWER_MODEL", SMALL_PRESET)  # the judge: the small preset keeps these tests quick
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
