@@ -1,11 +1,13 @@
-"""Time to first token of chat turns 1..N in one process: the sources prefix is evaluated once per session.
+"""Chat turns 1..N in one process: model calls, prompt tokens reused, first token and seconds per turn.
 
     python bench/chat_turns.py                          # the example, 0.5B preset, 5 turns
     python bench/chat_turns.py --model qwen2.5-coder-1.5b --prompt tests/data/prompts/FILE.txt
 
-Turn 1 evaluates the whole prompt (instructions + sources + question); later turns reuse the KV cache and
-evaluate only the new turn. The prompt-state disk cache is off (state_dir=None), so turn 1 is a true cold
-start. Prints a Markdown table with ratios against turn 1 of the same run.
+Each answer reads one entry per model call (that entry's block is the prompt prefix), plus a task call in the
+full form and the claim judge's calls. Turn 1 (full form) evaluates every entry's prefix once; later turns
+(short form, and follow-ups that refer back) restore those prefixes from memory and evaluate only their own
+question. The prompt-state disk cache is off (state_dir=None), so turn 1 is a true cold start. Prints a
+Markdown table with ratios against turn 1 of the same run.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 FOLLOW_UPS = [
     "Which supplied paper is most relevant to that, and why?",
+    "And what data does it use?",
+    "Which of those is evaluated on benchmarks?",
     "What would the input and the output of the workflow be?",
-    "Which of the supplied entries has code on GitHub?",
-    "Summarize the answer in one sentence.",
 ]
 
 
@@ -36,7 +38,6 @@ def main() -> int:
     parser.add_argument("--prompt", type=Path, default=ROOT / "examples" / "000_54cb972efbc5016b.txt")
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--turns", type=int, default=5)
-    parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
@@ -47,7 +48,7 @@ def main() -> int:
     from rag_answer.settings import load_settings
     from rag_answer.sources import load_source
 
-    settings = load_settings(model=args.model, max_tokens=args.max_tokens, threads=args.threads, quiet=True)
+    settings = load_settings(model=args.model, threads=args.threads, quiet=True)
     embedder = get_embedder(settings.embedder)
     source = load_source(args.prompt)
     index = cached_index(source, embedder, settings.cache_dir, progress=False)
@@ -63,26 +64,27 @@ def main() -> int:
         exchange = session.ask(question)
         assert exchange.result is not None
         stats = exchange.result.stats
-        rows.append((number, stats, time.perf_counter() - started, exchange.dropped_turns))
-        print(f"turn {number}: {stats.seconds_to_first_token:.2f}s to first token", file=sys.stderr, flush=True)
+        rows.append((number, exchange.form, stats, time.perf_counter() - started))
+        print(f"turn {number} ({exchange.form}): {stats.calls} calls, {stats.seconds_to_first_token:.2f}s to first "
+              "token", file=sys.stderr, flush=True)  # fmt: skip
 
-    first = rows[0][1].seconds_to_first_token
+    first = rows[0][2].seconds_to_first_token
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     command = shlex.join(["python", "bench/chat_turns.py", *sys.argv[1:]])
     print(f"Command: `{command}`  ")
     print(
-        f"Model {model.name}, n_ctx {settings.n_ctx}, {settings.threads} threads, max_tokens {settings.max_tokens}, "
-        f"{platform.machine()}, load average at the end {load:.1f}; prompt file {args.prompt.name} "
-        f"({len(source.entries)} entries, all in every prompt: {session.pinned})\n"
+        f"Model {model.name}, n_ctx {settings.n_ctx}, {settings.threads} threads, {platform.machine()}, load "
+        f"average at the end {load:.1f}; prompt file {args.prompt.name} ({len(source.entries)} entries, one model "
+        "call per entry read)\n"
     )
-    print("| turn | prompt tokens | reused | evaluated | first token (s) | vs turn 1 | answer (s) | dropped |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for number, stats, total, dropped in rows:
+    print("| turn | form | calls | prompt tokens | reused | evaluated | first token (s) | vs turn 1 | answer (s) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for number, form, stats, total in rows:
         evaluated = stats.prompt_tokens - stats.reused_tokens
         ratio = stats.seconds_to_first_token / first if first else float("nan")
         print(
-            f"| {number} | {stats.prompt_tokens} | {stats.reused_tokens} | {evaluated} | "
-            f"{stats.seconds_to_first_token:.2f} | {ratio:.2f}x | {total:.1f} | {dropped} |"
+            f"| {number} | {form} | {stats.calls} | {stats.prompt_tokens} | {stats.reused_tokens} | {evaluated} | "
+            f"{stats.seconds_to_first_token:.2f} | {ratio:.2f}x | {total:.1f} |"
         )
     return 0
 

@@ -15,23 +15,23 @@ from typing import Any
 from speed_common import EXAMPLE, PRESETS, Figures, interleave
 
 
-def example_prompt(settings: Any) -> tuple[str, str, str]:
-    """(prefix, suffix, grammar) exactly as answer_question builds them for the example."""
-    from rag_answer.answer.context import select_context
-    from rag_answer.answer.pipeline import CONFIDENT_SCORE, build_prompt
-    from rag_answer.embedder import get_embedder
-    from rag_answer.index_store import build_index
-    from rag_answer.llm.grammar import answer_grammar
+def example_prompt(settings: Any, generator: Any = None) -> tuple[str, str, str]:
+    """(prefix, suffix, grammar) of the longest per-entry reading call the answer pipeline makes for the example
+    (the Skin Game entry under the evidence grammar)."""
+    from rag_answer.llm.grammar import evidence_grammar
+    from rag_answer.llm.source_prompt import source_prompt
+    from rag_answer.prompts import load_template
     from rag_answer.sources import load_source
 
     source = load_source(EXAMPLE)
-    embedder = get_embedder()
-    index = build_index([source], embedder, progress=False)
-    question = source.question or ""
-    context = select_context(index, embedder, question, source_nos=[0], top_k=settings.top_k)
-    prefix, suffix = build_prompt(context, question, [])
-    grammar = answer_grammar(context.entries, context.models, allow_refusal=context.best_score < CONFIDENT_SCORE)
-    return prefix, suffix, grammar
+    entry = max(source.entries, key=lambda e: len(e.summary))
+    request = load_template("evidence_request").render(question=source.question or "")
+    if generator is None:
+        from rag_answer.llm import load_generator
+
+        generator = load_generator(settings)
+    prefix, suffix = source_prompt(generator, entry, request)
+    return prefix, suffix, evidence_grammar()
 
 
 def _reset(llm: Any) -> None:
@@ -53,14 +53,15 @@ def _generation_one(figures: Figures, model: str, reps: int, max_tokens: int, th
 
     section = "Generation speed (in process, example prompt, no prompt reuse)"
     settings = load_settings(model=model, temperature=0.0, seed=0, threads=threads)
-    prefix, suffix, grammar = example_prompt(settings)
     engine = load_generator(settings)
+    prefix, suffix, grammar = example_prompt(settings, engine)
     engine.state_dir = None  # no saved prompt state: both sides evaluate the whole prompt
     llm = engine.llm
     tokens = engine.tokenize(prefix) + engine.tokenize(suffix)
 
     def ours() -> tuple[float, float, int]:
         _reset(llm)
+        engine._states.clear()  # no prefix state kept in memory either
         for _ in engine.stream(prefix, suffix, grammar=grammar, max_tokens=max_tokens, temperature=0.0, seed=0):
             pass
         stats = engine.last_stats

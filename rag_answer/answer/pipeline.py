@@ -17,6 +17,7 @@ from rag_answer.answer.compose import (
     MAX_ANSWER_SENTENCES,
     answer_sentence,
     compose,
+    paper_item,
     sources_section,
     split_sections,
 )
@@ -205,7 +206,8 @@ def answer_question(
 def _repair_readings(
     readings: list[Reading], entries: list[Entry], embedder: Embedder | None, judge: ClaimJudge | None
 ) -> tuple[list[Reading], list[str]]:
-    """Check each reading's answer sentence and offers phrase against every entry; drop what fails."""
+    """Check each reading's answer sentence and part-4 item, exactly as they will be written, against every
+    entry; drop what fails. The final audit then meets the same sentences (and the judge's cached answers)."""
     if embedder is None:
         return readings, []
     from rag_answer.audit.claims import judge_sentence
@@ -214,12 +216,12 @@ def _repair_readings(
     for reading in readings:
         entry = reading.entry
         if reading.answer:
-            verdict = judge_sentence(reading.answer, entry, entries, embedder, judge)
+            verdict = judge_sentence(answer_sentence(reading), entry, entries, embedder, judge)
             if verdict.verdict in FLAGGED:
                 repairs.append(f"removed the answer sentence for [@{entry.id}] ({verdict.verdict}: {verdict.reason})")
                 reading.answer = ""
         if reading.offers:
-            verdict = judge_sentence(f"It offers {reading.offers}", entry, entries, embedder, judge)
+            verdict = judge_sentence(paper_item(reading), entry, entries, embedder, judge)
             if verdict.verdict in FLAGGED:
                 repairs.append(f"removed the description of [@{entry.id}] ({verdict.verdict}: {verdict.reason})")
                 reading.offers = ""

@@ -210,7 +210,8 @@ def claim_text(sentence: str, *, keep_markers: bool = False) -> str:
     for link in scan_text(text):
         text = text.replace(link.url.removeprefix("mailto:"), " ")
     text = re.sub(r"\((?:\s*(?:Paper|GitHub)\s*:?\s*\|?\s*)*\)", " ", text)
-    return re.sub(r"\s+([.,;])", r"\1", " ".join(text.split())) or sentence
+    text = re.sub(r"\s+([.,;])", r"\1", " ".join(text.split())).removeprefix("- ")
+    return text or sentence
 
 
 # -- deterministic evidence ---------------------------------------------------------------------------------------
