@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from eval.fields.split import ROOT as FIELDS  # noqa: E402
-from eval.fields.split import split_of  # noqa: E402
+from eval.fields.split import code_version, split_of  # noqa: E402
 from rag_answer.audit import audit  # noqa: E402
 from rag_answer.citations import marker  # noqa: E402
 from rag_answer.sources import load_source  # noqa: E402
@@ -151,7 +151,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     name = Path(args.judge).stem if args.judge.endswith(".gguf") else args.judge
     out = OUT / f"{args.split}-{name}.json"
-    out.write_text(json.dumps({"split": args.split, "judge": args.judge, "metrics": summary, "results": results},
+    out.write_text(json.dumps({"split": args.split, "judge": args.judge, "commit": code_version(), "metrics": summary,
+                               "results": results},
                               indent=1, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
     print(json.dumps({k: v for k, v in summary.items() if k != "confusion"}, indent=1))
     print(json.dumps(summary["confusion"]))

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from eval.fields.split import ROOT as FIELDS  # noqa: E402
-from eval.fields.split import prompt_files  # noqa: E402
+from eval.fields.split import code_version, prompt_files  # noqa: E402
 
 OUT = ROOT / "eval" / "results" / "fields"
 FLAGGED = ("misattributed", "contradicted", "unsupported")
@@ -187,6 +187,9 @@ def main() -> int:
         from rag_answer.settings import load_settings
 
         judge_llm = load_generator(load_settings(model=args.judge_model, threads=args.threads))
+        (OUT / args.split).mkdir(parents=True, exist_ok=True)
+        run = {"commit": code_version(), "command": "python eval/fields_eval.py " + " ".join(sys.argv[1:])}
+        (OUT / args.split / "RUN.json").write_text(json.dumps(run, indent=1) + "\n", "utf-8")
         files = prompt_files(args.split)[: args.limit]
         for system in args.systems.split(","):
             kind, model = system.split(":", 1)

@@ -15,3 +15,14 @@ def split_of(name: str) -> str:
 
 def prompt_files(split: str) -> list[Path]:
     return [path for path in sorted((ROOT / "prompts").glob("f*.txt")) if split in ("all", split_of(path.name))]
+
+
+def code_version() -> str:
+    """The commit the figures come from, with "+dirty" when the working tree had uncommitted changes."""
+    import subprocess
+
+    root = ROOT.parents[1]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "rag_answer", "prompts"], cwd=root,
+                           capture_output=True, text=True)  # fmt: skip
+    return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
