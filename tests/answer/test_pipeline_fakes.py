@@ -73,25 +73,27 @@ def test_clean_answer_has_all_sections_and_streams_only_the_checked_text(
     assert result.verification.clean, result.verification.report.to_table()
 
 
-def test_a_fact_from_another_entry_is_removed_and_reported(example_index, real_embedder, settings) -> None:
-    moved = dict(READINGS)
-    moved["Hi4D"] = ("Offers: a dataset of 4D textured scans of close human interaction.\n"
-                     "Answer: DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas.")  # fmt: skip
-    result, shown = ask(example_index, real_embedder, FakeGenerator(script(moved)), settings,
+BAD_READINGS = [
+    ("Hi4D", "Offers: a dataset of 4D textured scans of close human interaction.\n"
+     "Answer: DINOv2 reaches macro F1 scores of 0.85 on HAM10000 and 0.84 on ISIC Atlas.",
+     "0.84 on ISIC Atlas", "removed the answer sentence for [@hi4d-4d-instance] (misattributed"),
+    ("Enhancing Image Matting", "Offers: Mask2Alpha, an iterative refinement framework for image matting.\n"
+     "Answer: Mask2Alpha cannot recover high-resolution details.",
+     "cannot recover", "removed the answer sentence for [@enhancing-image-matting] (contradicted"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "reading", "bad", "repair"), BAD_READINGS, ids=["moved-fact", "negation"])
+def test_a_flagged_sentence_is_removed_before_it_is_shown_and_reported(
+    title: str, reading: str, bad: str, repair: str, example_index, real_embedder, settings
+) -> None:
+    readings = dict(READINGS)
+    readings[title] = reading
+    result, shown = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
                         question_of(example_index))  # fmt: skip
-    assert "0.84 on ISIC Atlas" not in result.text and "0.84 on ISIC Atlas" not in shown
-    assert any("removed the answer sentence for [@hi4d-4d-instance] (misattributed" in r for r in result.repairs)
+    assert bad not in result.text and bad not in shown
+    assert any(repair in note for note in result.repairs), result.repairs
     assert result.verification.clean
-
-
-def test_a_negated_fact_is_removed(example_index, real_embedder, settings) -> None:
-    negated = dict(READINGS)
-    negated["Enhancing Image Matting"] = ("Offers: Mask2Alpha, an iterative refinement framework for image matting.\n"
-                                          "Answer: Mask2Alpha cannot recover high-resolution details.")  # fmt: skip
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(negated)), settings,
-                    question_of(example_index))  # fmt: skip
-    assert "cannot recover" not in result.text
-    assert any("[@enhancing-image-matting] (contradicted" in r for r in result.repairs)
 
 
 def test_when_no_entry_answers_the_gap_is_said_plainly(example_index, real_embedder, settings) -> None:
