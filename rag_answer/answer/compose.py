@@ -40,8 +40,22 @@ def links_line(entry: Entry) -> str:
     return " | ".join(parts) if parts else "no links supplied"
 
 
+_VAGUE_SUBJECT = re.compile(r"^(?:(?:The|This) (?:source|paper|study|work|article)|It)\b")
+
+
+def short_name(entry: Entry) -> str | None:
+    """The name a title leads with ("AOD-Net: All-in-One Dehazing Network" -> "AOD-Net"), if it has one."""
+    head, colon, _ = entry.title.partition(":")
+    return head.strip() if colon and 0 < len(head.split()) <= 4 else None
+
+
 def answer_sentence(reading: Reading) -> str:
-    return f"{_capitalized(reading.answer)} {marker(reading.entry.id)}."
+    """The reading's answer, cited; a vague subject ("The source ...") is replaced by the entry's name."""
+    text = _capitalized(reading.answer)
+    name = short_name(reading.entry)
+    if name and _VAGUE_SUBJECT.match(text):
+        text = _VAGUE_SUBJECT.sub(name, text, count=1)
+    return f"{text} {marker(reading.entry.id)}."
 
 
 def paper_item(reading: Reading) -> str:

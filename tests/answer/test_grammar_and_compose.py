@@ -149,3 +149,14 @@ def test_a_reading_of_none_has_no_answer(example) -> None:
     entry = next(iter(example.entries))
     reading = parse_reading(entry, "Offers: a thing.\nAnswer: none.")
     assert reading == Reading(entry, offers="a thing", answer="", raw="Offers: a thing.\nAnswer: none.")
+
+
+def test_a_vague_subject_is_replaced_by_the_entrys_name() -> None:
+    from rag_answer.answer.compose import answer_sentence
+    from rag_answer.entries import Entry, Origin
+
+    entry = Entry("aod-net-all", "paper", "AOD-Net: All-in-One Dehazing Network", None, None, "x", Origin("f", 1))
+    reading = Reading(entry, answer="The source trains on synthetic hazy images")
+    assert answer_sentence(reading) == "AOD-Net trains on synthetic hazy images [@aod-net-all]."
+    untitled = Entry("deep-learning", "paper", "Deep learning for clouds", None, None, "x", Origin("f", 1))
+    assert answer_sentence(Reading(untitled, answer="It works")) == "It works [@deep-learning]."
