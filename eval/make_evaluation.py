@@ -101,8 +101,9 @@ def answers_section() -> list[str]:
     summary = json.loads(summary_path.read_text("utf-8"))
     run = json.loads((folder / "RUN.json").read_text("utf-8"))
     out = ["## Answers on the test split (eval/fields_eval.py)", "",
-           f"Command: `{run['command']}` at commit {run['commit']}. 22 prompt files of the test split (never used "
-           "for tuning); rag-answer with both presets and the LangChain retrieval chain (eval/langchain_baseline.py: "
+           f"Command: `{run['command']}` at commit {run['commit']}" + (f" ({run['note']})" if run.get("note") else "")
+           + ". The first files of the test split (never used for tuning), in order; rag-answer and the LangChain "
+           "retrieval chain (eval/langchain_baseline.py: "
            "FAISS + HuggingFaceEmbeddings + LlamaCpp on the same GGUF, links in its context) under the same threads, "
            "seed and output budget (max_tokens 600). Every FINAL text is audited by the claim checker with the 1.5B "
            "judge against all entries of its file, independently of what the system did. *Directness* is the 1.5B "
