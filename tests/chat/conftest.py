@@ -14,9 +14,56 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMALL_PRESET
+from rag_answer.citations import find_markers
+from tests.conftest import SMALL_PRESET, TEST_PROMPTS
 
-MAX_TOKENS = "32"  # enough for the first part of an answer; keeps each turn short on a busy machine
+# Conversations for the real-model tests, on prompt files of different fields with two entries each (one call
+# per entry keeps a turn short): a first question (full form), a direct follow-up, a follow-up that refers back
+# (retrieved with the question before it), and a question for /full. The per-call token budgets are the
+# pipeline's own small ones (rag_answer/answer/reading.py: 60-230 tokens, and the fields end sooner).
+CONVERSATIONS = {
+    "climate": (
+        TEST_PROMPTS / "018_climate-cloud-emulator.txt",
+        "How can a neural network replace physics code in a climate model?",
+        "Does the neural network conserve energy?",
+        "And how does it cope with temperatures outside its training data?",
+        "Are the multiyear simulations stable?",
+    ),
+    "video forensics": (
+        TEST_PROMPTS / "019_ai-video-detection.txt",
+        "Can an AI tell whether a video was generated?",
+        "What dataset was built for detecting AI-generated videos?",
+        "And how does it explain its decision?",
+        "Which video generation models are named?",
+    ),
+    "preference tuning": (
+        TEST_PROMPTS / "014_chatbot-thumbs-feedback-dpo.txt",
+        "How does training on preferences change what a chatbot writes?",
+        "Does DPO need a separate reward model?",
+        "And how does it compare with PPO-based RLHF?",
+        "Is DPO stable and cheap to train?",
+    ),
+}
+FULL_HEADINGS = ("### 1. Task", "### 2. Answer", "### 4. Relevant papers and tools", "### Sources")
+URL = re.compile(r"https?://[^\s)|>\]`]+")
+
+
+def check_short(answer: str, ids: set[str]) -> str:
+    """A short-form answer: no report headings, 1-6 sentences citing only supplied entries, then its sources.
+    Returns the answer part (without the sources list)."""
+    assert not any(heading in answer for heading in FULL_HEADINGS[:3]), answer
+    text, _, sources = answer.partition("### Sources")
+    cited = set(find_markers(text))
+    assert cited and cited <= ids, answer  # cited, and only supplied entries
+    assert 1 <= len(re.findall(r"[.!?](?:\s|$)", text.strip())) <= 6 and len(text) < 1200, answer
+    assert set(find_markers(sources)) == cited, answer  # the sources list holds exactly what is cited
+    return text.strip()
+
+
+def check_full(answer: str, ids: set[str]) -> None:
+    positions = [answer.find(heading) for heading in FULL_HEADINGS]
+    assert -1 not in positions and positions == sorted(positions), answer
+    assert set(find_markers(answer)) <= ids and find_markers(answer), answer
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +80,6 @@ def chat_env(home: Path) -> dict[str, str]:
     env.update(
         RAG_ANSWER_HOME=str(home),
         RAG_ANSWER_MODEL=SMALL_PRESET,
-        RAG_ANSWER_MAX_TOKENS=MAX_TOKENS,
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
     )

@@ -1,27 +1,30 @@
-"""Scriptable mode with the real 0.5B model: stdin is a pipe, two questions, --json lines that parse."""
+"""Scriptable mode with the real 0.5B model on prompt files of two fields: stdin is a pipe, --json lines that
+parse: a first question (full form), a direct follow-up and a referring one (short, cited, different), /full
+QUESTION (full form), /sources."""
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from rag_answer.sources import load_source
-from tests.chat.conftest import chat_command, chat_env
+from tests.chat.conftest import CONVERSATIONS, URL, chat_command, chat_env, check_full, check_short
 
 pytestmark = pytest.mark.llm
 
-URL = re.compile(r"https?://[^\s)|>\]`]+")
 
-
-def test_piped_json_two_questions(chat_home: Path, example_path: Path, tmp_path: Path) -> None:
-    supplied = {link for entry in load_source(example_path).entries for link in entry.links}
-    lines_in = "What data trains a model to capture fine skin detail?\nWhich supplied paper is about skin?\n/sources\n"
+@pytest.mark.parametrize("field", ["video forensics", "preference tuning"])
+def test_piped_json_conversation(field: str, chat_home: Path, tmp_path: Path) -> None:
+    path, first_q, direct_q, referring_q, full_q = CONVERSATIONS[field]
+    source = load_source(path)
+    supplied = set(source.links)
+    ids = {entry.id for entry in source.entries}
+    lines_in = f"{first_q}\n{direct_q}\n{referring_q}\n/full {full_q}\n/sources\n"
     done = subprocess.run(
-        [*chat_command("--prompt", str(example_path), "--json")],
+        [*chat_command("--prompt", str(path), "--json")],
         input=lines_in,
         capture_output=True,
         text=True,
@@ -30,23 +33,37 @@ def test_piped_json_two_questions(chat_home: Path, example_path: Path, tmp_path:
         timeout=900,
     )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(lines) == 3, (done.stdout, done.stderr)
-    first, second, command = lines
+    assert len(lines) == 5, (done.stdout, done.stderr)
+    first, direct, referring, full, command = lines
+    answers = [first, direct, referring, full]
     assert not any("error" in line for line in lines), lines
-    # Every answer is audited and repaired before it is printed, so no final answer keeps a rejected link or an
-    # invalid marker; the exit status is exactly the documented one: 2 if a line failed (none did), else 1 if an
-    # answer's final audit found problems, else 0.
-    for answer in (first, second):
+    assert [a["turn"] for a in answers] == [1, 2, 3, 4] and [a["history_turns"] for a in answers] == [0, 1, 2, 3]
+    assert [a["form"] for a in answers] == ["full", "short", "short", "full"]
+    assert [a["question"] for a in answers] == [first_q, direct_q, referring_q, full_q]
+    assert first["model"]["name"].startswith("qwen2.5-coder-0.5b")
+
+    check_full(first["answer"], ids)
+    check_full(full["answer"], ids)
+    assert first["sections"]["task"].startswith("The user wants") and full["sections"]["task"].startswith("The user")
+    texts = [check_short(a["answer"], ids) for a in (direct, referring)]
+    # each follow-up answers its own question: different from each other and from the first answer
+    assert len({*texts, first["sections"]["answer"]}) == 3, texts
+    # the referring follow-up was retrieved with the question it follows; the direct one on its own
+    assert direct["follows"] is None and direct["retrieval_query"] == direct_q
+    assert referring["follows"] == 2 and referring["retrieval_query"] == f"{direct_q}\n{referring_q}"
+    assert referring["notes"] == [f"[context] retrieved as a follow-up to turn 2 ({direct_q!r})"]
+    for answer in answers:
+        assert answer["used"] and set(answer["used"]) <= ids and set(answer["used"]) <= set(answer["read"])
+        assert answer["used"] == answer["citations"]
+        assert set(URL.findall(answer["answer"])) <= supplied
         summary = answer["audit"]["report"]["summary"]
         assert (summary["links_rejected"], summary["markers_invalid"]) == (0, 0), answer["audit"]
-    expected = 0 if first["audit"]["clean"] and second["audit"]["clean"] else 1
+        assert summary["claims_checked"] and summary["supported"] >= 1, answer["audit"]
+    # the follow-ups read entries whose prefix turn 1 evaluated: restored from memory, not evaluated again
+    for answer in (direct, referring):
+        assert answer["generation"]["prefix_cache"] == "memory" and answer["generation"]["reused_tokens"] > 0
+    # exit status: 2 if a line failed (none did), else 1 if an answer's final audit found problems, else 0
+    expected = 0 if all(a["audit"]["clean"] for a in answers) else 1
     assert done.returncode == expected, (expected, done.stderr)
-    assert [first["turn"], second["turn"]] == [1, 2] and [first["history_turns"], second["history_turns"]] == [0, 1]
-    assert first["question"].startswith("What data") and first["model"]["name"].startswith("qwen2.5-coder-0.5b")
-    assert first["settings"]["max_tokens"] == 32
-    # the follow-up reused everything turn 1 evaluated (instructions, sources, question 1), from memory
-    assert second["generation"]["prefix_cache"] == "memory"
-    assert second["generation"]["reused_tokens"] >= first["generation"]["prompt_tokens"]
-    for answer in (first, second):
-        assert set(URL.findall(answer["answer"])) <= supplied
+    assert done.stderr.count("[reading] ") == 4 and "[context] retrieved as a follow-up to turn 2" in done.stderr
     assert command["command"] == "/sources" and set(URL.findall(command["output"])) == supplied
