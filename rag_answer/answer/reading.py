@@ -37,7 +37,7 @@ class Reading:
 
 def generate(generator: TextGenerator, prefix: str, suffix: str, grammar: str, kind: str, settings: Settings) -> str:
     pieces = generator.stream(
-        prefix, suffix, grammar=grammar, max_tokens=_TOKENS_PER_CALL[kind], temperature=settings.temperature,
+        prefix, suffix, grammar=grammar, max_tokens=min(_TOKENS_PER_CALL[kind], settings.max_tokens), temperature=settings.temperature,
         seed=settings.seed,
     )  # fmt: skip
     return "".join(pieces)
