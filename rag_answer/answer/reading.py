@@ -36,10 +36,10 @@ class Reading:
 
 
 def generate(generator: TextGenerator, prefix: str, suffix: str, grammar: str, kind: str, settings: Settings) -> str:
+    budget = min(_TOKENS_PER_CALL[kind], settings.max_tokens)
     pieces = generator.stream(
-        prefix, suffix, grammar=grammar, max_tokens=min(_TOKENS_PER_CALL[kind], settings.max_tokens), temperature=settings.temperature,
-        seed=settings.seed,
-    )  # fmt: skip
+        prefix, suffix, grammar=grammar, max_tokens=budget, temperature=settings.temperature, seed=settings.seed
+    )
     return "".join(pieces)
 
 
