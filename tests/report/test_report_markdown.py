@@ -60,7 +60,7 @@ def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(mak
                                "[@txt2img-stablediffusionv1] -> Output: a photorealistic portrait.")  # fmt: skip
     assert 'model1["Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism"]' in markdown
     papers = _part(markdown, "### 4. Relevant papers and tools").splitlines()
-    assert papers[0].startswith("- [@the-skin-game] Offers a training and evaluation framework")  # most relevant first
+    assert papers[0].startswith("- [@the-skin-game] A training and evaluation framework")  # most relevant first
     assert "(Paper: <http://arxiv.org/pdf/2502.02500v1.pdf> | GitHub: " in papers[0]
     # supplied links are autolinks; every link in the whole report is a supplied one
     assert "GitHub: <https://github.com/Kameronski/stable-diffusion-1.5>" in _part(markdown, "### Sources")
