@@ -30,8 +30,6 @@ TITLE = "## Seconds per answer (bench/answer_speed.py)"
 FILES = [
     "examples/000_54cb972efbc5016b.txt",
     "eval/fields/prompts/f02_image-dehazing.txt",
-    "eval/fields/prompts/f20_report-abstractive-summaries.txt",
-    "eval/fields/prompts/f38_medium-range-weather-forecasting.txt",
 ]
 
 
