@@ -109,7 +109,8 @@ def answers_section() -> list[str]:
            "judge against all entries of its file, independently of what the system did. *Directness* is the 1.5B "
            "asked whether the answer part (for the baseline, its whole text) directly answers the question: 3 x "
            "P(yes) (+ half of P(partly)). *Artefacts*: glued words, broken abbreviations, repeated runs, instruction "
-           "echo, clauses cut before '->' or '.'.", "",
+           "echo, clauses cut before '->' or '.'. Seconds here were taken while other jobs shared the 2 cores: "
+           "speed is measured in BENCHMARKS.md (`bench/answer_speed.py`), not here.", "",
            "| system | answers | answer has a supported cited sentence | directness (0-3) | relevant entries cited | "
            "flagged / judged sentences | supported | misattributed | contradicted | unsupported | artefacts | "
            "unfit model said | gap said | refused | unsupplied links | median s | tokens (mean) |",
@@ -135,7 +136,7 @@ def answers_section() -> list[str]:
     if notes.is_file():
         out += ["", notes.read_text("utf-8").strip(), ""]
     rows = [json.loads(p.read_text("utf-8")) for p in sorted((folder / "rag-qwen2.5-coder-1.5b").glob("*.json"))]
-    out += ["", f"### {QUOTED} answers of the default preset, as written (answer part)", ""]
+    out += ["", f"### {len(rows[:QUOTED])} answers of the default preset, as written (answer part)", ""]
     for row in rows[:QUOTED]:
         answer = row.get("sections", {}).get("answer", "").strip()
         out += [f"**{row['file']}** ({row['seconds']} s):", "", "> " + answer.replace("\n", "\n> "), ""]
