@@ -1,21 +1,17 @@
 """Choosing and presenting the entries an answer may draw on.
 
 The context for a question is: the retrieved entries (top-k, restricted to the question's own sources)
-plus every recommended model of those sources, since the question is asked about them. Entries are shown
-to the LLM without any link, and with URLs in summaries masked, so there is nothing to copy.
+plus every recommended model of those sources, since the question is asked about them. How each entry is
+shown to the LLM (alone, links masked) is in rag_answer/llm/source_prompt.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag_answer.citations import marker
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import Hit, RestrictedIndex, search
-from rag_answer.prompts import mask_links
-
-_SUMMARY_CHARS = 1200  # per entry: keeps a five-entry prompt well inside a 4k context
 
 
 @dataclass
@@ -23,10 +19,6 @@ class Context:
     entries: list[Entry]  # in source order: a stable prompt prefix for the same sources
     hits: list[Hit]  # retrieval results, best first, with scores
     best_score: float
-
-    @property
-    def models(self) -> list[Entry]:
-        return [entry for entry in self.entries if entry.kind == "model"]
 
 
 def select_context(
@@ -55,16 +47,3 @@ def _unique(entries: list[Entry]) -> list[Entry]:
             seen.add(entry.id)
             unique.append(entry)
     return unique
-
-
-def sources_block(entries: list[Entry]) -> str:
-    """The sources as the LLM sees them: marker, kind, title, summary; no links."""
-    blocks = []
-    for entry in entries:
-        summary = mask_links(" ".join(entry.summary.split()))
-        if len(summary) > _SUMMARY_CHARS:
-            summary = summary[:_SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
-        kind = "recommended model" if entry.kind == "model" else "paper"
-        title = mask_links(entry.title)
-        blocks.append(f"{marker(entry.id)} ({kind}) {title}\nSummary: {summary or '(no summary supplied)'}")
-    return "\n\n".join(blocks)

@@ -167,7 +167,7 @@ def answer_question(
 
     check_started = time.perf_counter()
     if check_claims and judge is None:
-        judge = LlmJudge(load_judge_generator(settings, generator) if settings.judge_model else generator)
+        judge = LlmJudge(load_judge_generator(settings, generator))
     claim_judge = judge if check_claims else None
     repairs: list[str] = []
     readings, repairs = _repair_readings(readings, context.entries, embedder if check_claims else None, claim_judge)

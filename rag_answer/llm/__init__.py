@@ -18,10 +18,17 @@ def load_generator(settings: Settings) -> LlamaEngine:
     )
 
 
+_JUDGES: dict[tuple[str, int, int], TextGenerator] = {}
+
+
 def load_judge_generator(settings: Settings, answering: TextGenerator | None) -> TextGenerator:
-    """The model that judges claims: settings.judge_model, else the answering model (sharing its prompt states)."""
+    """The model that judges claims: settings.judge_model (loaded once per process, so a chat does not reload it
+    every turn), else the answering model (sharing its prompt states)."""
     if settings.judge_model:
-        return load_generator(settings.model_copy(update={"model": settings.judge_model}))
+        key = (settings.judge_model, settings.threads, settings.n_ctx)
+        if key not in _JUDGES:
+            _JUDGES[key] = load_generator(settings.model_copy(update={"model": settings.judge_model}))
+        return _JUDGES[key]
     return answering if answering is not None else load_generator(settings)
 
 
