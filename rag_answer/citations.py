@@ -39,6 +39,10 @@ def unfit_model_sentence(entry_id: str) -> str:
     )
 
 
+def unfit_workflow_line(entry_id: str) -> str:
+    return f"No workflow is drawn for {marker(entry_id)}: its entry does not show that it does this task."
+
+
 def title_only_sentence(entry_id: str) -> str:
     return f"{marker(entry_id)} The recommended model; its entry supplies only its name and links."
 
@@ -55,6 +59,7 @@ PROGRAM_SENTENCES = re.compile(
             re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
             r"The recommended model \[@[a-z0-9-]+\] is not shown to fit this question: its entry gives no evidence "
             r"that it does this task\.",
+            r"No workflow is drawn for \[@[a-z0-9-]+\]: its entry does not show that it does this task\.",
             r"(?:\[@[a-z0-9-]+\] )?The recommended model; its entry supplies only its name and links\.",
             r"(?:\[@[a-z0-9-]+\] )?Listed without a description: the one written did not pass the claim check\.",
             r"Input: .* -> Model: \[@[a-z0-9-]+\] -> Output: .*",

@@ -7,6 +7,7 @@ reused for every later call on that entry (other questions, chat turns, the clai
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -17,8 +18,13 @@ from rag_answer.llm.source_prompt import source_prompt
 from rag_answer.prompts import load_template
 from rag_answer.settings import Settings
 
-_FIELD = re.compile(r"^(Fits|Input|Output|Offers|Answer): ?(.*)$", re.MULTILINE)
+_FIELD = re.compile(r"^(Input|Output|Offers|Answer): ?(.*)$", re.MULTILINE)
 _TOKENS_PER_CALL = {"task": 60, "evidence": 140, "model": 110, "model_evidence": 230}
+# A recommended model is said to fit when P(yes) to "does it perform the task the question needs?", judged from
+# its own entry, is at least this. Tuned on the dev split of eval/fields (python eval/tune_fit.py): the 1.5B
+# model says yes to almost everything, so only a low P(yes) is informative; at 0.55 no fitting dev model is
+# called unfit.
+FIT_THRESHOLD = 0.55
 
 
 @dataclass
@@ -30,6 +36,7 @@ class Reading:
     answer: str = ""  # one sentence without its final ".", or "" for none (or removed by the claim check)
     answered: bool = False  # the model found something in the entry that answers the question
     fits: bool | None = None  # recommended models only
+    fit_p_yes: float | None = None
     input: str = ""
     output: str = ""
     raw: str = ""
@@ -61,7 +68,23 @@ def read_entry(
         name, grammar, kind = "evidence_request", evidence_grammar(), "evidence"
     prefix, suffix = source_prompt(generator, entry, load_template(name).render(question=question))
     raw = generate(generator, prefix, suffix, grammar, kind, settings)
-    return parse_reading(entry, raw), generator.last_stats
+    stats = generator.last_stats
+    reading = parse_reading(entry, raw)
+    if entry.kind == "model":
+        reading.fit_p_yes = fit_p_yes(generator, entry, question)
+        reading.fits = reading.fit_p_yes >= FIT_THRESHOLD
+        stats = stats.add(generator.last_stats)
+    return reading, stats
+
+
+def fit_p_yes(generator: TextGenerator, entry: Entry, question: str) -> float:
+    """P(yes) that the model, as its own entry describes it, performs the task the question needs. The entry's
+    prefix state is already evaluated, so this is one short forward pass."""
+    prefix, suffix = source_prompt(generator, entry, load_template("model_fit_request").render(question=question))
+    logprobs = generator.choice_logprobs(prefix, suffix, ["yes", "Yes", "no", "No"])
+    yes = math.exp(logprobs["yes"]) + math.exp(logprobs["Yes"])
+    no = math.exp(logprobs["no"]) + math.exp(logprobs["No"])
+    return yes / (yes + no)
 
 
 def parse_reading(entry: Entry, raw: str) -> Reading:
@@ -72,7 +95,6 @@ def parse_reading(entry: Entry, raw: str) -> Reading:
         offers=fields.get("Offers", "").rstrip(".").strip(),
         answer="" if answer.lower() == NONE_ANSWER else answer,
         answered=bool(answer) and answer.lower() != NONE_ANSWER,
-        fits=None if "Fits" not in fields else fields["Fits"] == "yes",
         input=fields.get("Input", "").rstrip(".").strip(),
         output=fields.get("Output", "").rstrip(".").strip(),
         raw=raw,

@@ -44,11 +44,11 @@ def evidence_grammar() -> str:
 
 
 def model_grammar(*, with_evidence: bool) -> str:
-    """A recommended model: whether its entry shows it fits, and the workflow's input and output."""
+    """A recommended model: the workflow's input and output (whether it fits is judged apart, by log-probability)."""
     tail = ' "\\nOffers: " phrase ".\\nAnswer: " ("' + NONE_ANSWER + '." | sentence ".")' if with_evidence else ""
     return "\n".join(
         [
-            f'root ::= "Fits: " ("yes" | "no") "\\nInput: " phrase "\\nOutput: " phrase "."{tail}',
+            f'root ::= "Input: " phrase "\\nOutput: " phrase "."{tail}',
             _WORDS,
         ]
     )

@@ -71,8 +71,8 @@ def test_evidence_grammar_cannot_spell_links_or_run_words_together(small_llm, te
 @pytest.mark.llm
 def test_model_and_task_grammars(small_llm) -> None:
     assert grammar_accepts(small_llm, model_grammar(with_evidence=False),
-                           "Fits: no\nInput: a hazy photo\nOutput: a stylised painting.")  # fmt: skip
-    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), "Fits: maybe\nInput: x")
+                           "Input: a hazy photo\nOutput: a stylised painting.")  # fmt: skip
+    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), "Fits: no\nInput: x")
     assert grammar_accepts(small_llm, task_grammar(), "The user wants to remove haze from photos.")
     assert not grammar_accepts(small_llm, task_grammar(), "Remove haze.")
 
@@ -123,14 +123,21 @@ def test_compose_writes_markers_headings_and_links_never_the_model(example) -> N
     entries = {e.id: e for e in example.entries}
     skin = parse_reading(entries["the-skin-game"], "Offers: a dermatology benchmark.\nAnswer: It uses three datasets.")
     hi4d = parse_reading(entries["hi4d-4d-instance"], "Offers: a 4D dataset of close interaction.\nAnswer: none.")
-    model = parse_reading(entries["txt2img-stablediffusionv1"], "Fits: no\nInput: a prompt\nOutput: an image.")
+    model = parse_reading(entries["txt2img-stablediffusionv1"], "Input: a prompt\nOutput: an image.")
+    model.fits = False
     text = compose("The user wants to make portraits.", ["It uses three datasets [@the-skin-game]."], [],
                    [skin, hi4d, model], full=True)  # fmt: skip
     sections = split_sections(text)
     assert sections["task"] == "The user wants to make portraits."
     assert sections["answer"].startswith("It uses three datasets [@the-skin-game].")
     assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in sections["answer"]
-    assert sections["workflow"] == "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image."
+    # an unfit model gets no input -> output: drawing one would claim it does the task
+    assert sections["workflow"] == ("- No workflow is drawn for [@txt2img-stablediffusionv1]: its entry does not "
+                                    "show that it does this task.")  # fmt: skip
+    model.fits = True
+    fitting = split_sections(compose("The user wants to make portraits.", [], [], [model], full=True))
+    assert fitting["workflow"] == "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image."
+    assert "not shown to fit" not in fitting["answer"]
     assert "Tangential to the question; it offers a 4D dataset" in sections["papers"]
     supplied = set(example.links)
     assert {link.url for link in extract_links(text)} <= supplied

@@ -105,10 +105,16 @@ def test_when_no_entry_answers_the_gap_is_said_plainly(example_index, real_embed
 
 
 def test_unfit_model_is_said_in_the_answer(example_index, real_embedder, settings) -> None:
-    unfit = dict(READINGS)
-    unfit["Txt2Img"] = "Fits: no\nInput: a text prompt\nOutput: an image."
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(unfit)), settings, question_of(example_index))
+    def fit_judge(prefix: str, suffix: str) -> float:  # the fit question on the model's entry: P(yes) = 0.2
+        return 0.2 if "perform the task the question needs" in suffix else 1.0
+
+    generator = FakeGenerator(script(READINGS), judge_yes=fit_judge)
+    result, _ = ask(example_index, real_embedder, generator, settings, question_of(example_index))
     assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in result.sections["answer"]
+    assert "No workflow is drawn for [@txt2img-stablediffusionv1]" in result.sections["workflow"]
+    assert result.readings[-1].fit_p_yes == pytest.approx(0.2)
+    fitting, _ = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings, question_of(example_index))
+    assert "not shown to fit" not in fitting.sections["answer"] and "-> Output:" in fitting.sections["workflow"]
 
 
 def test_off_topic_question_is_refused_without_the_model(example_index, real_embedder, settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 
 from rag_answer.llm.chat_template import CHATML, ChatTemplate
@@ -16,8 +17,15 @@ class FakeGenerator:
 
     template = ChatTemplate(CHATML, False)
 
-    def __init__(self, script: str | Callable[[str, str], str], *, piece: int = 7, judge_yes: float = 0.0):
-        """judge_yes: the log-probability choice_logprobs gives "yes" (0.0: the judge always says yes)."""
+    def __init__(
+        self,
+        script: str | Callable[[str, str], str],
+        *,
+        piece: int = 7,
+        judge_yes: float | Callable[[str, str], float] = 0.0,
+    ):
+        """judge_yes: the log-probability choice_logprobs gives "yes" (0.0: the judge always says yes; "no" gets
+        -30), or a function of (prefix, suffix) giving P(yes) (then "no" gets log(1 - P(yes)))."""
         self.script = script
         self.judge_yes = judge_yes
         self.piece = piece
@@ -36,7 +44,12 @@ class FakeGenerator:
 
     def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
         self.calls.append({"prefix": prefix, "suffix": suffix, "grammar": None, "seed": None})
-        return {choice: (self.judge_yes if choice.lower() == "yes" else -30.0) for choice in choices}
+        if callable(self.judge_yes):
+            p_yes = self.judge_yes(prefix, suffix)
+            yes, no = math.log(max(p_yes, 1e-12)), math.log(max(1.0 - p_yes, 1e-12))
+        else:
+            yes, no = self.judge_yes, -30.0
+        return {choice: (yes if choice.lower() == "yes" else no) for choice in choices}
 
 
 TASK_REPLY = "The user wants to know what data and tricks give generated portraits fine skin detail."
