@@ -43,6 +43,10 @@ CONFIDENT_SCORE = 0.20
 # as a gap. Tuned on the dev split of eval/fields (python eval/tune_gaps.py): 0.30 flags 7 of 33 parts with
 # precision 0.71 and recall 0.45; higher thresholds say "the sources do not say" about parts they do answer.
 GAP_COVERAGE = 0.30
+# A follow-up (short form) reads only the entries whose best passage scores at least this fraction of the best
+# entry's: "which paper is about image matting?" scores the matting paper 0.42 and the others 0.20 or less on the
+# example, and a sentence from those would answer a question nobody asked. The full form reads every entry.
+FOLLOW_UP_RELEVANCE = 0.6
 
 
 @dataclass
@@ -93,11 +97,17 @@ class AnswerResult:
         }
 
 
-def relevance_order(context: Context) -> list[Entry]:
-    """Retrieved entries best first, then recommended models that were not retrieved."""
+def entry_scores(context: Context) -> dict[str, float]:
+    """Each retrieved entry's best passage score."""
     best: dict[str, float] = {}
     for hit in context.hits:
         best[hit.entry.id] = max(best.get(hit.entry.id, -1.0), hit.score)
+    return best
+
+
+def relevance_order(context: Context) -> list[Entry]:
+    """Retrieved entries best first, then recommended models that were not retrieved."""
+    best = entry_scores(context)
     ranked = sorted(context.entries, key=lambda entry: (entry.id not in best, -best.get(entry.id, -1.0)))
     return ranked
 
@@ -151,9 +161,12 @@ def answer_question(
     if full:
         task, stats = read_task(generator, question, settings)
     readings: list[Reading] = []
+    scores = entry_scores(context)
     for entry in relevance_order(context):
         if not full and not entry.summary.strip():
             continue  # a follow-up is answered from evidence; a name-only model has none
+        if not full and scores.get(entry.id, -1.0) < FOLLOW_UP_RELEVANCE * context.best_score:
+            continue  # off the follow-up's topic
         reading, call = read_entry(generator, entry, question, settings)
         readings.append(reading)
         stats = call if stats is None else stats.add(call)

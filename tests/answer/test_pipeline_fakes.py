@@ -132,6 +132,19 @@ def test_follow_up_gets_the_short_form(example_index, real_embedder, settings) -
     assert "### Sources" in result.text and shown == result.text
 
 
+def test_follow_up_reads_only_the_entries_on_its_topic(example_index, real_embedder, settings) -> None:
+    """The matting paper scores 0.42 for this follow-up, the others 0.20 or less: only it is read and cited."""
+    generator = FakeGenerator(script(READINGS))
+    result, _ = ask(example_index, real_embedder, generator, settings, "Which supplied paper is about image matting?",
+                    history=[Turn(question_of(example_index), "earlier answer")])  # fmt: skip
+    read = [call["prefix"] for call in generator.calls if call["grammar"]]
+    assert len(read) == 1 and "Enhancing Image Matting" in read[0]
+    assert result.citations == ["enhancing-image-matting"]
+    full, _ = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings,
+                  "Which supplied paper is about image matting?", full=True)  # fmt: skip
+    assert len(full.readings) == 4  # the full form reads every entry
+
+
 def test_two_questions_get_different_answers(example_index, real_embedder, settings) -> None:
     def by_question(prefix: str, suffix: str) -> str:
         if "skin" in suffix.lower() and "The Skin Game" in prefix:
