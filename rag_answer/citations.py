@@ -32,15 +32,15 @@ def gap_sentence(part: str) -> str:
     return f'{GAP_PHRASE}: "{part}"'
 
 
-def unfit_model_sentence(entry_id: str) -> str:
+def name_only_model_sentence(entry_id: str) -> str:
+    """Said of a recommended model whose entry is a name and links: nothing in the sources shows what it does."""
     return (
-        f"The recommended model {marker(entry_id)} is not shown to fit this question: its entry gives no evidence "
-        "that it does this task."
+        f"The recommended model {marker(entry_id)} is listed by name only: the supplied sources cannot confirm that "
+        "it fits this question."
     )
 
 
-def unfit_workflow_line(entry_id: str) -> str:
-    return f"No workflow is drawn for {marker(entry_id)}: its entry does not show that it does this task."
+NAME_ONLY_WORKFLOW = "(read from its name only)"
 
 
 def title_only_sentence(entry_id: str) -> str:
@@ -57,9 +57,8 @@ PROGRAM_SENTENCES = re.compile(
     "|".join(
         [
             re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
-            r"The recommended model \[@[a-z0-9-]+\] is not shown to fit this question: its entry gives no evidence "
-            r"that it does this task\.",
-            r"No workflow is drawn for \[@[a-z0-9-]+\]: its entry does not show that it does this task\.",
+            r"The recommended model \[@[a-z0-9-]+\] is listed by name only: the supplied sources cannot confirm "
+            r"that it fits this question\.",
             r"(?:\[@[a-z0-9-]+\] )?The recommended model; its entry supplies only its name and links\.",
             r"(?:\[@[a-z0-9-]+\] )?Listed without a description: the one written did not pass the claim check\.",
             r"Input: .* -> Model: \[@[a-z0-9-]+\] -> Output: .*",

@@ -7,12 +7,12 @@ import re
 
 from rag_answer.answer.reading import Reading
 from rag_answer.citations import (
+    NAME_ONLY_WORKFLOW,
     gap_sentence,
     marker,
+    name_only_model_sentence,
     title_only_sentence,
     unchecked_item_sentence,
-    unfit_model_sentence,
-    unfit_workflow_line,
 )
 from rag_answer.entries import Entry
 
@@ -72,10 +72,9 @@ def paper_item(reading: Reading) -> str:
 
 
 def workflow_line(reading: Reading) -> str:
-    """A model its entry does not show to fit gets no input and output: drawing them would claim it does the task."""
-    if reading.fits is False:
-        return f"- {unfit_workflow_line(reading.entry.id)}"
-    return f"- Input: {reading.input} -> Model: {marker(reading.entry.id)} -> Output: {reading.output}."
+    """A name-only model's input and output are what its name says (drafted without the question), and say so."""
+    line = f"- Input: {reading.input} -> Model: {marker(reading.entry.id)} -> Output: {reading.output}"
+    return line + (f" {NAME_ONLY_WORKFLOW}." if not reading.entry.summary.strip() else ".")
 
 
 def compose(
@@ -88,13 +87,13 @@ def compose(
 ) -> str:
     """The answer text (without the sources list). answers: the answer sentences kept, in relevance order."""
     answer_lines = [*answers, *(gap_sentence(part) for part in gaps)]
-    if full:  # a follow-up asks about something else; the fit of the recommended model was said in the first turn
-        unfit = [r for r in readings if r.entry.kind == "model" and r.fits is False]
-        answer_lines.extend(unfit_model_sentence(r.entry.id) for r in unfit)
+    if full:  # a follow-up asks about something else; the first turn said this
+        name_only = [r for r in readings if r.entry.kind == "model" and not r.entry.summary.strip()]
+        answer_lines.extend(name_only_model_sentence(r.entry.id) for r in name_only)
     answer_text = " ".join(answer_lines) if answer_lines else gap_sentence("the question as asked")
     if not full:
         return answer_text + "\n"
-    models = [r for r in readings if r.entry.kind == "model" and (r.fits is False or (r.input and r.output))]
+    models = [r for r in readings if r.entry.kind == "model" and r.input and r.output]
     parts = [TASK_HEADING, task, "", ANSWER_HEADING, answer_text, ""]
     if models:
         parts += [WORKFLOW_HEADING, *(workflow_line(r) for r in models), ""]

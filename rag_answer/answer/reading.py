@@ -7,7 +7,6 @@ reused for every later call on that entry (other questions, chat turns, the clai
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -20,11 +19,6 @@ from rag_answer.settings import Settings
 
 _FIELD = re.compile(r"^(Input|Output|Offers|Answer): ?(.*)$", re.MULTILINE)
 _TOKENS_PER_CALL = {"task": 60, "evidence": 140, "model": 110, "model_evidence": 230}
-# A recommended model is said to fit when P(yes) to "does it perform the task the question needs?", judged from
-# its own entry, is at least this. Tuned on the dev split of eval/fields (python eval/tune_fit.py): the 1.5B
-# model says yes to almost everything, so only a low P(yes) is informative; at 0.55 no fitting dev model is
-# called unfit.
-FIT_THRESHOLD = 0.55
 
 
 @dataclass
@@ -35,8 +29,6 @@ class Reading:
     offers: str = ""  # a phrase, without its final "."
     answer: str = ""  # one sentence without its final ".", or "" for none (or removed by the claim check)
     answered: bool = False  # the model found something in the entry that answers the question
-    fits: bool | None = None  # recommended models only
-    fit_p_yes: float | None = None
     input: str = ""
     output: str = ""
     raw: str = ""
@@ -66,25 +58,12 @@ def read_entry(
         grammar, kind = model_grammar(with_evidence=has_summary), ("model_evidence" if has_summary else "model")
     else:
         name, grammar, kind = "evidence_request", evidence_grammar(), "evidence"
-    prefix, suffix = source_prompt(generator, entry, load_template(name).render(question=question))
+    # A name-only model's workflow is drafted without the question: shown the question, the model writes the
+    # output the user wants ("dehazed photos") for a style-transfer model; without it, what the name says.
+    request = load_template(name).render() if name == "model_request" else load_template(name).render(question=question)
+    prefix, suffix = source_prompt(generator, entry, request)
     raw = generate(generator, prefix, suffix, grammar, kind, settings)
-    stats = generator.last_stats
-    reading = parse_reading(entry, raw)
-    if entry.kind == "model":
-        reading.fit_p_yes = fit_p_yes(generator, entry, question)
-        reading.fits = reading.fit_p_yes >= FIT_THRESHOLD
-        stats = stats.add(generator.last_stats)
-    return reading, stats
-
-
-def fit_p_yes(generator: TextGenerator, entry: Entry, question: str) -> float:
-    """P(yes) that the model, as its own entry describes it, performs the task the question needs. The entry's
-    prefix state is already evaluated, so this is one short forward pass."""
-    prefix, suffix = source_prompt(generator, entry, load_template("model_fit_request").render(question=question))
-    logprobs = generator.choice_logprobs(prefix, suffix, ["yes", "Yes", "no", "No"])
-    yes = math.exp(logprobs["yes"]) + math.exp(logprobs["Yes"])
-    no = math.exp(logprobs["no"]) + math.exp(logprobs["No"])
-    return yes / (yes + no)
+    return parse_reading(entry, raw), generator.last_stats
 
 
 def parse_reading(entry: Entry, raw: str) -> Reading:

@@ -124,20 +124,18 @@ def test_compose_writes_markers_headings_and_links_never_the_model(example) -> N
     skin = parse_reading(entries["the-skin-game"], "Offers: a dermatology benchmark.\nAnswer: It uses three datasets.")
     hi4d = parse_reading(entries["hi4d-4d-instance"], "Offers: a 4D dataset of close interaction.\nAnswer: none.")
     model = parse_reading(entries["txt2img-stablediffusionv1"], "Input: a prompt\nOutput: an image.")
-    model.fits = False
     text = compose("The user wants to make portraits.", ["It uses three datasets [@the-skin-game]."], [],
                    [skin, hi4d, model], full=True)  # fmt: skip
     sections = split_sections(text)
     assert sections["task"] == "The user wants to make portraits."
     assert sections["answer"].startswith("It uses three datasets [@the-skin-game].")
-    assert "[@txt2img-stablediffusionv1] is not shown to fit this question" in sections["answer"]
-    # an unfit model gets no input -> output: drawing one would claim it does the task
-    assert sections["workflow"] == ("- No workflow is drawn for [@txt2img-stablediffusionv1]: its entry does not "
-                                    "show that it does this task.")  # fmt: skip
-    model.fits = True
-    fitting = split_sections(compose("The user wants to make portraits.", [], [], [model], full=True))
-    assert fitting["workflow"] == "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image."
-    assert "not shown to fit" not in fitting["answer"]
+    # a name-only model: the answer says the sources cannot confirm it fits; its workflow says it is from the name
+    assert sections["answer"].endswith("The recommended model [@txt2img-stablediffusionv1] is listed by name only: "
+                                       "the supplied sources cannot confirm that it fits this question.")  # fmt: skip
+    assert sections["workflow"] == ("- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image "
+                                    "(read from its name only).")  # fmt: skip
+    short = split_sections(compose("", ["It uses three datasets [@the-skin-game]."], [], [skin, model], full=False))
+    assert "listed by name only" not in short["answer"]  # a follow-up is not told again
     assert "Tangential to the question; it offers a 4D dataset" in sections["papers"]
     supplied = set(example.links)
     assert {link.url for link in extract_links(text)} <= supplied
