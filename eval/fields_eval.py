@@ -133,7 +133,9 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
             "relevant_covered": len(covered),
             "artefacts": artefacts(text),
             "directness": directness(judge_llm, source.question or "", part or text),
-            "says_unfit": "not shown to fit" in text or "does not fit" in text.lower(),
+            # "cannot confirm that it fits": what rag-answer says of every name-only model (fitting or not)
+            "says_unfit": any(phrase in text for phrase in ("not shown to fit", "cannot confirm that it fits"))
+            or "does not fit" in text.lower(),
             "model_fits": labels["model_fits"],
             "has_unanswered": bool(labels["unanswered"]),
             "says_gap": "do not say" in text or "don't say" in text or "not mention" in text.lower(),
