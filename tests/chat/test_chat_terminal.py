@@ -140,3 +140,32 @@ def test_chat_in_a_real_terminal(tmux, chat_home: Path, tmp_path: Path) -> None:
     tmux.wait(lambda s: "[exit 0]" in s, 60, "exit after /quit")
     history = (chat_home / "chat_history").read_text()
     assert Q1 in history and "/sources" in history and "/full" in history and "/quit" in history
+
+
+@pytest.mark.parametrize("field", ["video forensics", "preference tuning"])
+def test_conversation_in_a_real_terminal_on_other_fields(field: str, tmux, chat_home: Path, tmp_path: Path) -> None:
+    """A first turn, a direct follow-up, a referring follow-up and /full on two more fields: each follow-up is short,
+    cited, retrieved as it should be, and different from every other answer."""
+    path, q1, q2, q3, _ = CONVERSATIONS[field]
+    ids = {entry.id for entry in load_source(path).entries}
+    tmux.start(chat_command("--prompt", str(path)), chat_env(chat_home), tmp_path)
+    tmux.wait_prompt(timeout=300)
+    answers = []
+    for turn, question in enumerate((q1, q2, q3, "/full"), start=1):
+        tmux.type(question)
+        tmux.keys("Enter")
+        screen = tmux.wait_count(r"\[speed\] ", turn, ANSWER_TIMEOUT)
+        tmux.wait_prompt()
+        answer, notes = answer_block(screen, question)
+        assert re.search(r"^\[audit: (clean|PROBLEMS FOUND)\] .*claims: \d+ supported", notes, re.M)
+        if question in (q1, "/full"):
+            check_full(answer, ids)
+            answers.append(answer.split("### 2. Answer", 1)[1].split("###", 1)[0].strip())
+        else:
+            answers.append(check_short(answer, ids))
+    assert f"[context] retrieved as a follow-up to turn 2 ({q2!r})" in screen
+    assert "[context]" not in screen.split(f"chat> {q2}", 1)[1].split("chat> ", 1)[0]  # standalone: alone
+    assert len(set(answers[:3])) == 3  # the first answer and both follow-ups differ
+    tmux.type("/quit")
+    tmux.keys("Enter")
+    tmux.wait(lambda s: "[exit 0]" in s, 60, "exit after /quit")
