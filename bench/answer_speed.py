@@ -4,7 +4,7 @@ new ...) on the same prompt files, presets, threads and seed. Also the share of 
 claim check (timings.check_s / timings.total_s).
 
     python bench/answer_speed.py [--baseline 24ebb73] [--presets qwen2.5-coder-1.5b,qwen2.5-coder-0.5b]
-Writes bench/results/answer_speed.json and the "## Seconds per answer" section of BENCHMARKS.md.
+Writes bench/results/answer_speed.json; `python bench/make_benchmarks.py` renders its BENCHMARKS.md section.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed_markdown import replace_section  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "answer_speed.json"
 TITLE = "## Seconds per answer (bench/answer_speed.py)"
@@ -47,6 +46,25 @@ def run_ask(code_dir: Path, prompt: Path, preset: str, threads: int, models: Pat
     data = json.loads(done.stdout)
     return {"wall_s": round(wall, 2), "total_s": data["timings"].get("total_s"), "check_s": data["timings"].get(
         "check_s", data["timings"].get("audit_s")), "generated_tokens": data["generation"]["generated_tokens"]}
+
+
+def render_markdown(data: dict) -> str:
+    """The "## Seconds per answer" section of BENCHMARKS.md from bench/results/answer_speed.json."""
+    lines = [TITLE, "", f"Command: `python bench/answer_speed.py` (working tree at {data['commit']} against "
+             f"{data['baseline']}, {data['threads']} threads, {data['date']}). Each answer is a cold `rag-answer ask "
+             "--prompt FILE --json` process with a fresh home (no index, no prompt state), old and new interleaved. "
+             "Raw rows: `bench/results/answer_speed.json`.", "",
+             "| preset | baseline median s | new median s | new / baseline | claim check share of new (median) | "
+             "tokens generated (baseline / new, median) |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for preset in dict.fromkeys(r["preset"] for r in data["rows"]):
+        old = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "baseline"]
+        new = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "new"]
+        share = median(r["check_s"] / r["total_s"] for r in new if r["total_s"])
+        before, after = median(r["wall_s"] for r in old), median(r["wall_s"] for r in new)
+        tokens = f"{median(r['generated_tokens'] for r in old):.0f} / {median(r['generated_tokens'] for r in new):.0f}"
+        lines.append(f"| {preset} | {before:.1f} | {after:.1f} | {after / before:.2f}x | {share:.0%} | {tokens} |")
+    lines += ["", "Files: " + ", ".join(f"`{name}`" for name in FILES) + "."]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -80,24 +98,8 @@ def main() -> int:
         OUT.write_text(json.dumps({"commit": commit.stdout.strip(), "baseline": args.baseline,
                                    "threads": args.threads, "date": datetime.now(UTC).isoformat(timespec="seconds"),
                                    "rows": rows}, indent=1) + "\n", "utf-8")  # fmt: skip
-    data = json.loads(OUT.read_text("utf-8"))
-    lines = [TITLE, "", f"Command: `python bench/answer_speed.py` (working tree at {data['commit']} against "
-             f"{data['baseline']}, {data['threads']} threads, {data['date']}). Each answer is a cold `rag-answer ask "
-             "--prompt FILE --json` process with a fresh home (no index, no prompt state), old and new interleaved. "
-             "Raw rows: `bench/results/answer_speed.json`.", "",
-             "| preset | baseline median s | new median s | new / baseline | claim check share of new (median) | "
-             "tokens generated (baseline / new, median) |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
-    for preset in dict.fromkeys(r["preset"] for r in data["rows"]):
-        old = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "baseline"]
-        new = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "new"]
-        share = median(r["check_s"] / r["total_s"] for r in new if r["total_s"])
-        before, after = median(r["wall_s"] for r in old), median(r["wall_s"] for r in new)
-        tokens = f"{median(r['generated_tokens'] for r in old):.0f} / {median(r['generated_tokens'] for r in new):.0f}"
-        lines.append(f"| {preset} | {before:.1f} | {after:.1f} | {after / before:.2f}x | {share:.0%} | {tokens} |")
-    lines += ["", "Files: " + ", ".join(f"`{name}`" for name in FILES) + "."]
-    path = ROOT / "BENCHMARKS.md"
-    path.write_text(replace_section(path.read_text("utf-8"), TITLE, "\n".join(lines[1:]) + "\n"), "utf-8")
-    print("\n".join(lines))
+    print(render_markdown(json.loads(OUT.read_text("utf-8"))))
+    print("render BENCHMARKS.md with: python bench/make_benchmarks.py")
     return 0
 
 
