@@ -41,7 +41,7 @@ def links_line(entry: Entry) -> str:
     return " | ".join(parts) if parts else "no links supplied"
 
 
-_VAGUE_SUBJECT = re.compile(r"^(?:(?:The|This) (?:source|paper|study|work|article)|It)\b")
+_VAGUE_SUBJECT = re.compile(r"^(?:(?:The|This) (?:source|paper|study|work|article|method|approach)|It)\b")
 
 
 def short_name(entry: Entry) -> str | None:
@@ -51,10 +51,11 @@ def short_name(entry: Entry) -> str | None:
 
 
 def answer_sentence(reading: Reading) -> str:
-    """The reading's answer, cited; a vague subject ("The source ...") is replaced by the entry's name."""
+    """The reading's answer, cited; a vague subject ("The source ...") is replaced by the entry's name, unless the
+    sentence names it already ("The paper presents Real-ESRGAN", not "Real-ESRGAN presents Real-ESRGAN")."""
     text = _capitalized(reading.answer)
     name = short_name(reading.entry)
-    if name and _VAGUE_SUBJECT.match(text):
+    if name and _VAGUE_SUBJECT.match(text) and name.lower() not in text.lower():
         text = _VAGUE_SUBJECT.sub(name, text, count=1)
     return f"{text} {marker(reading.entry.id)}."
 
