@@ -177,9 +177,11 @@ class OnnxEncoder:
                 "the ONNX embedder needs onnxruntime and tokenizers",
                 hint="pip install onnxruntime tokenizers, or set RAG_ANSWER_EMBEDDER_RUNTIME=torch",
             ) from None
+        # Truncation only; batches are padded here, so the tokenizer is never reconfigured (thread-safe).
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_seq_length(model_dir))
-        self.tokenizer.enable_padding(pad_id=self._pad_id(), pad_token=self._pad_token())  # to the batch's longest
+        self.pad_id = int((Tokenizer.from_file(str(model_dir / "tokenizer.json")).padding or {}).get("pad_id", 0))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
@@ -190,34 +192,27 @@ class OnnxEncoder:
             raise ModelError(f"cannot load the ONNX embedder: {exc}", path=str(onnx_path)) from None
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
-    def _pad_token(self) -> str:
-        padding = self.tokenizer.padding or {}
-        return str(padding.get("pad_token", "[PAD]"))
-
-    def _pad_id(self) -> int:
-        padding = self.tokenizer.padding or {}
-        return int(padding.get("pad_id", 0))
-
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        self.tokenizer.no_padding()
-        lengths = [len(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
-        self.tokenizer.enable_padding(pad_id=self._pad_id(), pad_token=self._pad_token())
-        order = np.argsort(lengths, kind="stable")
+        encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")  # shortest first
         for start in range(0, len(texts), _BATCH):
             chosen = order[start : start + _BATCH]
-            vectors[chosen] = self._encode_batch([texts[i] for i in chosen])
+            vectors[chosen] = self._encode_batch([encodings[i] for i in chosen])
         return vectors
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+    def _encode_batch(self, encodings: list[Any]) -> np.ndarray:
+        """Pad to the batch's longest (as the tokenizer would: pad id, type 0, mask 0), run, mean-pool, normalize."""
+        width = max(len(encoding.ids) for encoding in encodings)
+        feeds = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in _INPUTS}
+        feeds["input_ids"].fill(self.pad_id)
+        for row, encoding in enumerate(encodings):
+            size = len(encoding.ids)
+            feeds["input_ids"][row, :size] = encoding.ids
+            feeds["attention_mask"][row, :size] = encoding.attention_mask
+            feeds["token_type_ids"][row, :size] = encoding.type_ids
         hidden = self.session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
