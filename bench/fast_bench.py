@@ -80,13 +80,13 @@ def bench_embedder(texts: list[str], rounds: int = 2) -> dict[str, Any]:
             "min_cosine_torch_vs_onnx": float(cosines.min())}  # fmt: skip
 
 
-def baseline_build(source, embedder) -> Any:
+def baseline_build(sources: list[Any], embedder) -> Any:
     """The build path before this branch: sentence-transformers over 256-passage chunks in file order, flat."""
     import faiss
 
     from rag_answer.index_store.passages import passage_texts
 
-    texts = [text for entry in source.entries for text in passage_texts(entry)]
+    texts = [text for source in sources for entry in source.entries for text in passage_texts(entry)]
     chunks = [embedder.encode(texts[start : start + 256]) for start in range(0, len(texts), 256)]
     flat = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dimension))
     flat.add_with_ids(np.vstack(chunks), np.arange(len(texts), dtype=np.int64))
@@ -104,7 +104,7 @@ def bench_build(entries: int) -> tuple[dict[str, Any], np.ndarray]:
     source = SourceSet(source_id=full.source_id, path=full.path, question=None, entries=full.entries[:entries])
     torch_embedder, onnx_embedder = get_embedder(runtime="torch"), get_embedder(runtime="onnx")
     started = time.perf_counter()
-    _, texts = baseline_build(source, torch_embedder)
+    _, texts = baseline_build([source], torch_embedder)
     old_s = time.perf_counter() - started
     started = time.perf_counter()
     index = build_index([source], onnx_embedder, progress=False)
@@ -120,6 +120,23 @@ def bench_build(entries: int) -> tuple[dict[str, Any], np.ndarray]:
     return result, vectors
 
 
+def bench_build_real() -> dict[str, Any]:
+    """The same two build paths over the 44 prompt files of eval/fields/prompts: real, varied passage lengths."""
+    from rag_answer.embedder import get_embedder
+    from rag_answer.index_store import build_index
+    from rag_answer.sources import load_source
+
+    sources = [load_source(path) for path in sorted((ROOT / "eval" / "fields" / "prompts").glob("*.txt"))]
+    started = time.perf_counter()
+    _, texts = baseline_build(sources, get_embedder(runtime="torch"))
+    old_s = time.perf_counter() - started
+    started = time.perf_counter()
+    build_index(sources, get_embedder(runtime="onnx"), progress=False)
+    new_s = time.perf_counter() - started
+    return {"files": len(sources), "passages": len(texts), "baseline_s": old_s, "new_s": new_s,
+            "baseline_passages_per_s": len(texts) / old_s, "new_passages_per_s": len(texts) / new_s}  # fmt: skip
+
+
 def clustered(
     centres: np.ndarray, count: int, rng: np.random.Generator, noise: float = 0.032
 ) -> tuple[np.ndarray, float]:
@@ -130,13 +147,13 @@ def clustered(
     return moved, float((moved * picks).sum(axis=1).mean())
 
 
-def bench_ann(centres: np.ndarray, count: int, queries: int = 200) -> dict[str, Any]:
+def bench_ann(centres: np.ndarray, count: int, queries: int = 200, noise: float = 0.032) -> dict[str, Any]:
     import faiss
 
     from rag_answer.index_store import vectors as kinds
 
     rng = np.random.default_rng(0)
-    data, closeness = clustered(centres, count, rng)
+    data, closeness = clustered(centres, count, rng, noise)
     probes, _ = clustered(centres, queries, rng)
     result: dict[str, Any] = {"vectors": count, "queries": queries, "dimension": int(data.shape[1]),
                               "centres": len(centres), "mean_cosine_to_centre": closeness,
@@ -154,6 +171,14 @@ def bench_ann(centres: np.ndarray, count: int, queries: int = 200) -> dict[str, 
             latencies.append(1000 * (time.perf_counter() - started))
             ids.append(got)
         found[kind] = np.array(ids)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # one query gains little from threads, and waits for them on a busy machine
+        one_thread = []
+        for probe in probes[:50]:
+            started = time.perf_counter()
+            kinds.search_restricted(index, probe[None, :], 10, allowed, restricted=False)
+            one_thread.append(1000 * (time.perf_counter() - started))
+        faiss.omp_set_num_threads(threads)
         restricted_ms = []
         subset = np.arange(0, count, 10, dtype=np.int64)  # one source of ten
         for probe in probes[:50]:
@@ -165,7 +190,8 @@ def bench_ann(centres: np.ndarray, count: int, queries: int = 200) -> dict[str, 
             size = os.path.getsize(f"{folder}/v.faiss")
         result[kind] = {"description": description, "build_s": build_s, "query_ms_median": median(latencies),
                         "query_ms_p95": float(np.percentile(latencies, 95)), "size_bytes": size,
-                        "restricted_tenth_query_ms_median": median(restricted_ms)}  # fmt: skip
+                        "restricted_tenth_query_ms_median": median(restricted_ms),
+                        "query_ms_median_1_thread": median(one_thread)}  # fmt: skip
     overlap = [len(set(a) & set(b)) / 10 for a, b in zip(found[kinds.FLAT], found[kinds.HNSW], strict=True)]
     result["recall_at_10_hnsw_vs_exact"] = float(np.mean(overlap))
     return result
@@ -234,10 +260,56 @@ def bench_process(baseline: str, rounds: int) -> dict[str, Any]:
     return result
 
 
+def bench_first_token(baseline: str, rounds: int, preset: str) -> dict[str, Any]:
+    """Seconds from process start to the first answer byte of a cold `rag-answer ask --prompt EXAMPLE` (fresh
+    home: no cached index, no prompt state; the assembled model shared), baseline and new interleaved; each
+    process is stopped at its first byte."""
+    from rag_answer.settings import load_settings
+
+    models = load_settings().models_dir
+    times: dict[str, list[float]] = {"baseline": [], "new": []}
+    with tempfile.TemporaryDirectory(prefix="fast-bench-ft-") as work:
+        old = Path(work) / "old"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", baseline], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+        for round_no in range(rounds):
+            for label, code in (("baseline", old), ("new", ROOT)):
+                home = Path(work) / f"home-{label}-{round_no}"
+                home.mkdir()
+                (home / "models").symlink_to(models)
+                env = dict(os.environ, RAG_ANSWER_HOME=str(home), PYTHONPATH=str(code), RAG_ANSWER_MODEL=preset,
+                           RAG_ANSWER_SEED="0", RAG_ANSWER_TEMPERATURE="0")  # fmt: skip
+                started = time.perf_counter()
+                process = subprocess.Popen([sys.executable, "-m", "rag_answer", "ask", "--prompt", str(EXAMPLE),
+                                            "--quiet"], cwd=home, env=env, stdout=subprocess.PIPE,
+                                           stderr=subprocess.DEVNULL)  # fmt: skip
+                assert process.stdout is not None
+                first = process.stdout.read(1)
+                elapsed = time.perf_counter() - started
+                process.terminate()
+                process.wait(timeout=60)
+                if not first:
+                    raise SystemExit(f"{label}: ask printed nothing")
+                times[label].append(elapsed)
+                print(label, round(elapsed, 2), flush=True)
+    return {"preset": preset, "rounds": rounds, "all_s": times,
+            "median_s": {label: median(values) for label, values in times.items()}}  # fmt: skip
+
+
+def first_token_rows(results: dict[str, Any]) -> list[str]:
+    if "first_token" not in results:
+        return []
+    first = results["first_token"]
+    before, after = first["median_s"]["baseline"], first["median_s"]["new"]
+    label = f"cold first answer byte, `rag-answer ask --prompt` the example, {first['preset']}, s"
+    return [f"| {label} (median of {first['rounds']}; fresh home) | {before:.1f} | {after:.1f} "
+            f"| {before / after:.2f}x sooner |"]  # fmt: skip
+
+
 def render_markdown(results: dict[str, Any]) -> str:
-    emb, build, ann, proc = results["embedder"], results["build"], results["ann"], results["process"]
+    emb, build, real, proc = results["embedder"], results["build"], results["build_real"], results["process"]
     rate = emb["texts_per_s"]
-    flat, hnsw = ann["flat"], ann["hnsw"]
     search_s = proc["search_process_s"]
     heavy_search, heavy_help = proc["search_heavy_imports"], proc["ask_help_heavy_imports"]
     lines = [
@@ -256,9 +328,13 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"| index build, passages/s (first {build['sample_entries']} entries = {build['passages']} passages of the "
         f"10,000-entry catalog) | {build['baseline_passages_per_s']:.1f} | {build['new_passages_per_s']:.1f} "
         f"| {build['new_passages_per_s'] / build['baseline_passages_per_s']:.2f}x |",
+        f"| index build, passages/s (the {real['files']} prompt files of eval/fields/prompts = {real['passages']} "
+        f"passages of varied length) | {real['baseline_passages_per_s']:.1f} | {real['new_passages_per_s']:.1f} "
+        f"| {real['new_passages_per_s'] / real['baseline_passages_per_s']:.2f}x |",
         f"| whole-process `rag-answer search` on the example index, s (median of {proc['rounds']}) "
         f"| {search_s['baseline']:.2f} | {search_s['new']:.2f} "
         f"| {search_s['baseline'] / search_s['new']:.2f}x faster |",
+        *first_token_rows(results),
         f"| whole-process `rag-answer ask --help`, s | {proc['ask_help_process_s']['baseline']:.2f} "
         f"| {proc['ask_help_process_s']['new']:.2f} | |",
         "",
@@ -268,25 +344,40 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"`search`: baseline {heavy_search['baseline'] or 'none'}, this tree {heavy_search['new'] or 'none'}; "
         f"by `ask --help`: baseline {heavy_help['baseline'] or 'none'}, this tree {heavy_help['new'] or 'none'}.",
         "",
-        f"FAISS at {ann['vectors']:,} vectors of {ann['dimension']} dimensions ({ann['queries']} queries, "
-        f"{ann['threads']} threads). Synthetic vectors: the {ann['centres']} real passage embeddings of the build "
-        f"row as cluster centres plus Gaussian noise (mean cosine {ann['mean_cosine_to_centre']:.2f} to the centre; "
-        "embedding 100,000 real passages takes too long on this machine). This tree picks the exact flat "
-        "index below 50,000 passages and HNSW from there on; a restricted search over at most 50,000 allowed "
-        "passages is exact on either.",
-        "",
-        "| index | build s | query ms (median / p95) | restricted to 1/10, ms | size on disk | recall@10 vs exact |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| flat (exact) | {flat['build_s']:.1f} | {flat['query_ms_median']:.2f} / {flat['query_ms_p95']:.2f} "
-        f"| {flat['restricted_tenth_query_ms_median']:.2f} | {flat['size_bytes'] / 1e6:.0f} MB | 1.000 |",
-        f"| HNSW (M={hnsw['description']['m']}, efConstruction={hnsw['description']['ef_construction']}, "
-        f"efSearch={hnsw['description']['ef_search']}) | {hnsw['build_s']:.1f} "
-        f"| {hnsw['query_ms_median']:.2f} / {hnsw['query_ms_p95']:.2f} "
-        f"| {hnsw['restricted_tenth_query_ms_median']:.2f} | {hnsw['size_bytes'] / 1e6:.0f} MB "
-        f"| {ann['recall_at_10_hnsw_vs_exact']:.3f} |",
-        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + ann_rows(results))
+
+
+def ann_rows(results: dict[str, Any]) -> list[str]:
+    ann = results["ann"]
+    lines = [
+        f"FAISS at {ann['vectors']:,} vectors of {ann['dimension']} dimensions ({ann['queries']} queries). Synthetic "
+        f"vectors: the {ann['centres']} real passage embeddings of the build row as cluster centres plus Gaussian "
+        "noise, at two spreads (embedding 100,000 real passages takes too long on this machine). This tree picks "
+        "the exact flat index below 50,000 passages and HNSW from there on; a restricted search over at most "
+        "50,000 allowed passages is exact on either. Query times are with FAISS's default threads "
+        f"({ann['threads']}) and with one thread (a busy machine makes threads wait).",
+        "",
+        "| vectors (mean cosine to centre) | index | build s | query ms median / p95 | 1 thread, ms | restricted to "
+        "1/10, ms | size on disk | recall@10 vs exact |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for part in ("ann", "ann_spread"):
+        ann = results[part]
+        for kind in ("flat", "hnsw"):
+            row = ann[kind]
+            described = row["description"]
+            name = "flat (exact)" if kind == "flat" else (
+                f"HNSW (M={described['m']}, efConstruction={described['ef_construction']}, "
+                f"efSearch={described['ef_search']})")  # fmt: skip
+            recall = 1.0 if kind == "flat" else ann["recall_at_10_hnsw_vs_exact"]
+            lines.append(
+                f"| {ann['vectors']:,} ({ann['mean_cosine_to_centre']:.2f}) | {name} | {row['build_s']:.1f} "
+                f"| {row['query_ms_median']:.2f} / {row['query_ms_p95']:.2f} | {row['query_ms_median_1_thread']:.2f} "
+                f"| {row['restricted_tenth_query_ms_median']:.2f} | {row['size_bytes'] / 1e6:.0f} MB | {recall:.3f} |"
+            )
+    lines.append("")
+    return lines
 
 
 def main() -> int:
@@ -297,8 +388,14 @@ def main() -> int:
     parser.add_argument("--recall-n", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--first-token", action="store_true", help="add the cold first-token part to fast.json")
+    parser.add_argument("--preset", default="qwen2.5-coder-1.5b")
     args = parser.parse_args()
-    if not args.render_only:
+    if args.first_token:
+        results = json.loads(OUT.read_text("utf-8"))
+        results["first_token"] = bench_first_token(args.baseline, 2, args.preset)
+        OUT.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    elif not args.render_only:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
         results: dict[str, Any] = {
             "commit": commit.stdout.strip(),
@@ -317,6 +414,11 @@ def main() -> int:
         print("ann ...", flush=True)
         results["ann"] = bench_ann(centres, args.recall_n)
         print(json.dumps(results["ann"]["recall_at_10_hnsw_vs_exact"]), flush=True)
+        results["ann_spread"] = bench_ann(centres, args.recall_n, noise=0.06)
+        print(json.dumps(results["ann_spread"]["recall_at_10_hnsw_vs_exact"]), flush=True)
+        print("build over the eval prompt files ...", flush=True)
+        results["build_real"] = bench_build_real()
+        print(json.dumps(results["build_real"]), flush=True)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     print(render_markdown(json.loads(OUT.read_text("utf-8"))))

