@@ -23,11 +23,13 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only` (a command name) just that command's module is imported, so a command
+    does not pay for the imports of the others (see tests/foundation/test_light_imports.py)."""
     parser = argparse.ArgumentParser(prog="rag-answer", description="Grounded answers from supplied sources only.")
     parser.add_argument("--version", action="version", version=f"rag-answer {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (only,) if only in COMMAND_MODULES else COMMAND_MODULES:
         try:
             module = importlib.import_module(f"rag_answer.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -41,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is fetched at run time
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    parser = build_parser(given[0] if given else None)
+    args = parser.parse_args(given)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import (
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home, description="caches, assembled models, chat history")
     index_dir: Path = Field(default=Path("index"), description="where `rag-answer index --name` writes indexes")
     embedder: str = Field(default="default", description="'default' (all-MiniLM-L6-v2) or a local model folder")
+    embedder_runtime: Literal["onnx", "torch"] = Field(
+        default="onnx", description="'onnx' (no torch import) or 'torch' (sentence-transformers); same vectors"
+    )
     model: str = Field(default="qwen2.5-coder-1.5b", description="LLM preset name or a path to a .gguf file")
     judge_model: str = Field(
         default="", description="the claim judge's preset or .gguf ('' = the answering model, whose states it reuses)"

@@ -19,5 +19,6 @@ if [ "${RAG_ANSWER_SKIP_APT:-0}" != 1 ] && ! { command -v tmux && command -v chr
   fi
 fi
 
-# Assemble and verify the embedded LLM presets once (SHA-256), so the first answer does not pay for it.
+# Assemble and verify the embedded LLM presets once (SHA-256), and export the embedder to ONNX (fp32, checked
+# against sentence-transformers), so the first answer does not pay for either.
 $PY -m rag_answer models --prepare --quiet

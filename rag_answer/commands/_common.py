@@ -32,7 +32,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    return get_embedder(settings.embedder)
+    return get_embedder(settings.embedder, runtime=settings.embedder_runtime, models_dir=settings.models_dir)
 
 
 def show_progress(settings: Settings) -> bool:

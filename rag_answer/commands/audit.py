@@ -82,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
     embedder = None
     judge = None
     if not args.no_claims:
-        from rag_answer.embedder import get_embedder
+        from rag_answer.commands._common import embedder_for
         from rag_answer.settings import load_settings
 
         settings = load_settings(embedder=args.embedder, threads=args.threads)
-        embedder = get_embedder(settings.embedder)
+        embedder = embedder_for(settings)
         if not args.no_judge:
             from rag_answer.audit.judge import LlmJudge
             from rag_answer.llm import load_generator

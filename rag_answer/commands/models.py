@@ -1,13 +1,15 @@
-"""`rag-answer models`: the LLM presets, their sizes, and whether each is ready to use."""
+"""`rag-answer models`: the LLM presets and the embedder, their sizes, and whether each is ready to use."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from rag_answer.commands._common import settings_from_args
+from rag_answer.commands._common import embedder_for, settings_from_args
+from rag_answer.embedder_onnx import ensure_export, export_dir, export_status
 from rag_answer.llm.model_files import ensure_preset, preset_status
 from rag_answer.llm.presets import PRESETS
+from rag_answer.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,12 +40,26 @@ def run(args: argparse.Namespace) -> int:
                 "path": str(settings.models_dir / preset.file_name),
             }
         )
+    embedder = embedder_status(settings, prepare=args.prepare, verify=args.verify)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2))  # the presets, as before; the embedder shows in the table
     elif not args.quiet:
         for row in rows:
             mark = "*" if row["default"] else " "
             size = row["size_bytes"] / 1e9
             print(f"{mark} {row['name']:<20} {size:5.2f} GB  {row['status']:<40} {row['description']}")
+        print(f"  {'embedder':<20} {embedder['runtime']:<8} {embedder['status']:<40} {embedder['description']}")
         print("(* = default; any .gguf path also works with --model)")
     return 0
+
+
+def embedder_status(settings: Settings, *, prepare: bool, verify: bool) -> dict[str, object]:
+    """The embedder's row; --prepare makes its ONNX export now (install time), --verify re-hashes it."""
+    embedder = embedder_for(settings)
+    status = "ready (sentence-transformers)"
+    if embedder.runtime == "onnx":
+        if prepare or verify:
+            ensure_export(embedder.path, embedder.weights_sha256, settings.models_dir, verify=verify)
+        status = export_status(settings.models_dir, embedder.weights_sha256)
+    return {"name": "embedder", "description": embedder.name, "runtime": embedder.runtime, "status": status,
+            "path": str(export_dir(settings.models_dir, embedder.weights_sha256))}  # fmt: skip

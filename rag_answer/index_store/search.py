@@ -1,15 +1,15 @@
-"""Restricted retrieval: FAISS search limited by an ID selector to the passages of the allowed entries."""
+"""Restricted retrieval: FAISS search limited to the passages of the allowed entries (see vectors.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store.store import RestrictedIndex
+from rag_answer.index_store.vectors import search_restricted
 
 # Passages fetched per wanted entry before grouping; an entry has several passages.
 _PASSAGES_PER_ENTRY = 8
@@ -51,10 +51,10 @@ def search(
         return []
     wanted = min(len(allowed_ids), k * _PASSAGES_PER_ENTRY)
     vector = embedder.encode([query])
-    selector = faiss.IDSelectorBatch(allowed_ids)
-    scores, ids = index.faiss_index.search(vector, wanted, params=faiss.SearchParameters(sel=selector))
+    restricted = len(allowed_ids) < len(index.passages)
+    scores, ids = search_restricted(index.faiss_index, vector, wanted, allowed_ids, restricted=restricted)
     hits: dict[tuple[int, str], Hit] = {}
-    for score, passage_id in zip(scores[0], ids[0], strict=True):
+    for score, passage_id in zip(scores, ids, strict=True):
         if passage_id < 0:
             continue
         passage = index.passages[int(passage_id)]

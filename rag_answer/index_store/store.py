@@ -1,11 +1,14 @@
 """The restricted index on disk: FAISS vectors of the supplied passages and nothing else.
 
-Layout of index/NAME/ (format version 1):
+Layout of index/NAME/ (format version 2):
   manifest.json   format, version, embedder name + weights hash, dimension, counts, SHA-256 of every file,
-                  the supplied links
-  vectors.faiss   IndexIDMap2(IndexFlatIP) over L2-normalized passage embeddings, ids = passage numbers
+                  the supplied links, and (new in version 2) "faiss": the index type and its parameters
+  vectors.faiss   IndexIDMap2 over L2-normalized passage embeddings, ids = passage numbers: IndexFlatIP
+                  (exact) below vectors.APPROXIMATE_FROM passages, IndexHNSWFlat from there on
   sources.json    the source sets (question, entries with links and origin)
   passages.json   every passage: number, source_no, entry_id, text
+
+Version 1 indexes (always flat, no "faiss" key) still load: their files are a subset of version 2's.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from rag_answer.errors import BadInputError, IndexStoreError
 from rag_answer.hashing import file_sha256
 from rag_answer.index_store.lock import index_lock
 from rag_answer.index_store.passages import Passage, passage_texts
+from rag_answer.index_store.vectors import FLAT, kind_for, kind_of, make_index
 
 FORMAT = "rag-answer-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DATA_FILES = ("vectors.faiss", "sources.json", "passages.json")
 _EMBED_BATCH = 256
 
@@ -59,29 +64,29 @@ class RestrictedIndex:
         raise BadInputError(f"no source {key!r} in this index", hint="see the sources listed in manifest.json")
 
 
-def build_index(sources: list[SourceSet], embedder: Embedder, *, progress: bool = True) -> RestrictedIndex:
+def build_index(
+    sources: list[SourceSet], embedder: Embedder, *, progress: bool = True, kind: str | None = None
+) -> RestrictedIndex:
+    """Embed every passage and index the vectors; kind None picks exact or HNSW by the passage count."""
     _check_unique_sources(sources)
     passages: list[Passage] = []
     for source_no, source in enumerate(sources):
         for entry in source.entries:
             for text in passage_texts(entry):
                 passages.append(Passage(len(passages), source_no, entry.id, text))
-    texts = [passage.text for passage in passages]
-    chunks = []
-    bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", disable=not progress, leave=False)
-    for start in range(0, len(texts), _EMBED_BATCH):
-        chunks.append(embedder.encode(texts[start : start + _EMBED_BATCH]))
-        bar.update(min(_EMBED_BATCH, len(texts) - start))
+    vectors = _embed_by_length([passage.text for passage in passages], embedder, progress=progress)
+    chosen = kind_for(len(passages), kind)
+    bar = tqdm(total=len(passages), desc="indexing vectors", unit="passage", disable=not progress or chosen == FLAT,
+               leave=False)  # fmt: skip
+    faiss_index, description = make_index(vectors, chosen, on_added=bar.update)
     bar.close()
-    vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), dtype=np.float32)
-    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dimension))
-    flat.add_with_ids(vectors, np.arange(len(passages), dtype=np.int64))
     manifest = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "tool_version": __version__,
         "embedder": {"name": embedder.name, "weights_sha256": embedder.weights_sha256},
         "dimension": embedder.dimension,
+        "faiss": description,
         "counts": {
             "sources": len(sources),
             "entries": sum(len(source.entries) for source in sources),
@@ -90,7 +95,20 @@ def build_index(sources: list[SourceSet], embedder: Embedder, *, progress: bool 
         "sources": [{"source_id": s.source_id, "path": s.path, "entries": len(s.entries)} for s in sources],
         "links": sorted({link for source in sources for link in source.links}),
     }
-    return RestrictedIndex(None, manifest, list(sources), passages, flat)
+    return RestrictedIndex(None, manifest, list(sources), passages, faiss_index)
+
+
+def _embed_by_length(texts: list[str], embedder: Embedder, *, progress: bool) -> np.ndarray:
+    """Vectors in the order of texts, embedded shortest first so each batch pads little; with a progress bar."""
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    order = np.argsort([len(text) for text in texts], kind="stable")
+    bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", disable=not progress, leave=False)
+    for start in range(0, len(texts), _EMBED_BATCH):
+        chosen = order[start : start + _EMBED_BATCH]
+        vectors[chosen] = embedder.encode([texts[i] for i in chosen])
+        bar.update(len(chosen))
+    bar.close()
+    return vectors
 
 
 def _check_unique_sources(sources: list[SourceSet]) -> None:
@@ -149,7 +167,7 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
             manifest = json.loads(manifest_path.read_text("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise IndexStoreError("manifest.json is corrupt", path=str(manifest_path), hint=rebuild) from None
-        if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE_VERSIONS:
             raise IndexStoreError(
                 f"unsupported index format {manifest.get('format')!r} version {manifest.get('version')!r}",
                 path=str(manifest_path),
@@ -172,7 +190,8 @@ def load_index(root: Path, name: str, embedder: Embedder) -> RestrictedIndex:
         sources = [SourceSet.from_dict(item) for item in json.loads((folder / "sources.json").read_text("utf-8"))]
         passages = [Passage(**item) for item in json.loads((folder / "passages.json").read_text("utf-8"))]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
-    if vectors.ntotal != len(passages) or vectors.d != manifest["dimension"]:
+    described = manifest.get("faiss", {"type": FLAT}).get("type")
+    if vectors.ntotal != len(passages) or vectors.d != manifest["dimension"] or kind_of(vectors) != described:
         raise IndexStoreError("vectors.faiss does not match passages.json", path=str(folder), hint=rebuild)
     return RestrictedIndex(folder, manifest, sources, passages, vectors)
 

@@ -38,7 +38,7 @@ def test_example_search_returns_its_four_entries_skin_first(example_index: Path,
 
 def test_manifest_records_format_embedder_counts_hashes_and_links(example_index: Path, real_embedder) -> None:
     manifest = json.loads((example_index / "example" / "manifest.json").read_text("utf-8"))
-    assert manifest["format"] == "rag-answer-index" and manifest["version"] == 1
+    assert manifest["format"] == "rag-answer-index" and manifest["version"] == 2 and manifest["faiss"] == {"type": "flat"}
     assert manifest["embedder"] == {"name": real_embedder.name, "weights_sha256": real_embedder.weights_sha256}
     assert manifest["dimension"] == 384
     assert manifest["counts"]["entries"] == 4 and manifest["counts"]["sources"] == 1
