@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
 from rag_answer.errors import BadInputError
 from rag_answer.llm import load_generator
-from rag_answer.report.batch import ImageRequest, ReportRunner, parse_formats, summary_table
+from rag_answer.report.batch import ImageRequest, Outcome, ReportRunner, parse_formats, summary_table
 from rag_answer.report.resume import settings_fingerprint
 from rag_answer.report.run import Engine, local_engine, run_reports
 from rag_answer.settings import Settings
@@ -73,11 +74,15 @@ def _engine(args: argparse.Namespace, settings: Settings, formats: tuple[str, ..
 
         return ray_engine(settings, args.output, formats, check_claims=not args.no_claims,
                           address=args.ray_address, workers=args.workers)  # fmt: skip
-    embedder = embedder_for(settings)
-    generator = load_generator(settings)
-    image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
-    runner = ReportRunner(settings, embedder, generator, args.output, formats, image, check_claims=not args.no_claims)
-    return local_engine(runner)
+
+    def run_locally(items: list[tuple[Path, str]]) -> Iterator[Outcome]:
+        """Loads the models only when there is a report to make: a rerun with all of them made is instant."""
+        image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
+        runner = ReportRunner(settings, embedder_for(settings), load_generator(settings), args.output, formats, image,
+                              check_claims=not args.no_claims)  # fmt: skip
+        yield from local_engine(runner)(items)
+
+    return run_locally
 
 
 def run(args: argparse.Namespace) -> int:

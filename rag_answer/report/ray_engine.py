@@ -119,7 +119,9 @@ def ray_engine(
             for row in dataset.iter_rows():
                 data = json.loads(row["rendered"])
                 yield write_rendered(Rendered(Outcome.from_dict(data["outcome"]), data["texts"]), outdir)
-        except ray.exceptions.RayError as exc:
+        except RagAnswerError:
+            raise
+        except Exception as exc:  # Ray's own failures (an actor that cannot start, a lost cluster): one line
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             hint = "the reports written so far are kept; run the same command again to finish the rest"
             raise RayRunError(f"the Ray run failed: {first}", hint=hint) from None

@@ -65,6 +65,6 @@ def run_reports(
         bar.close()
         pairs = zip(files, names, strict=True)
         final = [outcomes.get(name) or Outcome(path, name, "pending", 0.0) for path, name in pairs]
-        if final:
+        if outcomes:  # a run that made nothing (models failed to load, Ctrl-C at start-up) leaves OUTDIR alone
             write_summary(outdir, final, engine_name)
     return final

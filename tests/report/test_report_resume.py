@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from rag_answer.cli import main
+from rag_answer.errors import ModelError
 from rag_answer.report import output_names
 from rag_answer.report.batch import Outcome
 from rag_answer.report.resume import STATE_DIR, report_key, settings_fingerprint
@@ -158,9 +159,15 @@ def test_cli_rerun_keeps_reports_and_says_so(monkeypatch, make_fake, example_fil
     args = ["report", str(example_file), "-o", str(out), "--format", "md", "--no-claims", "--quiet"]
     assert main(args) == 0
     assert f"wrote {out / example_file.stem}.md" in capsys.readouterr().err
+
+    def no_model(settings):
+        raise ModelError("no such model file or preset", path=settings.model)
+
+    monkeypatch.setattr(report_command, "load_generator", no_model)  # all made: the models are not even loaded
     assert main(args) == 0
     captured = capsys.readouterr()
     assert f"kept {out / example_file.stem}.md" in captured.err and "1 reports: 1 ok" in captured.out
+    monkeypatch.setattr(report_command, "load_generator", lambda settings: make_fake())
     assert main([*args, "--force"]) == 0
     assert f"wrote {out / example_file.stem}.md" in capsys.readouterr().err
 
@@ -198,3 +205,15 @@ def test_ray_is_imported_only_by_the_ray_engine():
     loaded = code.replace("import rag_answer.report.run;", "import rag_answer.report.ray_engine as r; r._import_ray();")
     result = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, env=env, check=True)
     assert "'ray'" in result.stdout  # the check can see Ray when it is imported
+
+
+def test_a_model_that_cannot_load_exits_2_and_writes_nothing(monkeypatch, example_file, tmp_path, capsys):
+    import rag_answer.commands.report as report_command
+
+    def no_model(settings):
+        raise ModelError("no such model file or preset", path="nope.gguf")
+
+    monkeypatch.setattr(report_command, "load_generator", no_model)
+    assert main(["report", str(example_file), "-o", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "no such model file or preset" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
