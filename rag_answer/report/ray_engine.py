@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,30 @@ class ReportWorker:
         return {"rendered": rows}
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_OUR_ERROR = re.compile(r"rag_answer\.errors\.\w+: (.+)")
+
+
+def _reason(exc: BaseException) -> str:
+    """The one line that says why: our own error when a worker raised one (a model or embedder that will not
+    load on a node), else the first line of Ray's."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, RagAnswerError) and not isinstance(item, RayRunError):
+            return item.one_line()
+        stack += [getattr(item, "cause", None), item.__cause__, item.__context__]
+    text = _ANSI.sub("", str(exc)).strip()
+    ours = _OUR_ERROR.findall(text)
+    if ours:
+        return ours[-1].strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _start(ray: Any, address: str | None, workers: int | None, threads: int) -> int:
     """Connect to ADDRESS, or start a private local instance; the number of actors to run."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # Ray would otherwise report usage over the network
@@ -102,7 +127,7 @@ def ray_engine(
             count = _start(ray, address, workers, settings.threads)
             context = ray.data.DataContext.get_current()
             context.enable_progress_bars = False  # our own bar counts files
-            logging.getLogger("ray.data").setLevel(logging.WARNING)
+            logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # its failures reach us as one exception
             dataset = ray.data.from_items(
                 [{"path": str(path), "name": name} for path, name in items], override_num_blocks=len(items)
             ).map_batches(
@@ -122,9 +147,8 @@ def ray_engine(
         except RagAnswerError:
             raise
         except Exception as exc:  # Ray's own failures (an actor that cannot start, a lost cluster): one line
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             hint = "the reports written so far are kept; run the same command again to finish the rest"
-            raise RayRunError(f"the Ray run failed: {first}", hint=hint) from None
+            raise RayRunError(f"the Ray run failed: {_reason(exc)}", hint=hint) from None
         finally:
             ray.shutdown()  # a local instance stops with its workers; a cluster connection is closed
 

@@ -152,3 +152,16 @@ def test_an_interrupted_ray_run_is_finished_by_the_next_run(prompt_dir, local_re
     assert {name: (out / f"{name}.md").stat().st_mtime_ns for name in finished} == stamps  # kept, not made again
     _compare(local_reports, out)
     assert _ray_processes(ray_tmp) == []
+
+
+def test_a_worker_that_cannot_load_its_models_fails_the_run_in_one_line(prompt_dir, session_home, ray_tmp, tmp_path):
+    out = tmp_path / "ray"
+    command = [*_command(prompt_dir, out, "--engine", "ray", "--workers", "1"), "--embedder", str(tmp_path / "none")]
+    result = subprocess.run(command, env=_env(session_home, ray_tmp), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    error = [line for line in result.stderr.splitlines() if line.startswith("rag-answer: error:")]
+    assert len(error) == 1 and "the Ray run failed: " in error[0], result.stderr[-2000:]
+    assert "not a sentence-transformers model folder" in error[0]  # the worker's own error, not Ray's wrapper
+    assert "Traceback" not in result.stderr
+    assert not out.exists()  # nothing was made: no summary either
+    assert _ray_processes(ray_tmp) == []
