@@ -122,7 +122,7 @@ def ray_row_cost(rows: int) -> float:
             started = time.perf_counter()
             dataset = ray.data.from_items(items[:count], override_num_blocks=count).map_batches(
                 _Noop, batch_size=1, compute=ray.data.ActorPoolStrategy(size=1), num_cpus=1)
-            for _ in dataset.iter_rows():
+            for _ in dataset.iter_batches(batch_size=None, prefetch_batches=0):  # as the engine reads them
                 pass
             return time.perf_counter() - started
 

@@ -141,9 +141,11 @@ def ray_engine(
                 compute=ray.data.ActorPoolStrategy(size=min(count, len(items))),
                 num_cpus=settings.threads,
             )
-            for row in dataset.iter_rows():
-                data = json.loads(row["rendered"])
-                yield write_rendered(Rendered(Outcome.from_dict(data["outcome"]), data["texts"]), outdir)
+            # one block per file, no prefetch: iter_rows() would hand each report over only once the next is done
+            for batch in dataset.iter_batches(batch_size=None, prefetch_batches=0):
+                for line in batch["rendered"]:
+                    data = json.loads(str(line))
+                    yield write_rendered(Rendered(Outcome.from_dict(data["outcome"]), data["texts"]), outdir)
         except RagAnswerError:
             raise
         except Exception as exc:  # Ray's own failures (an actor that cannot start, a lost cluster): one line
