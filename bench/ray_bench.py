@@ -195,8 +195,31 @@ def _child(extra: list[str], home: Path | None = None) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+class LoadSampler:
+    """The 1-minute load average every 10 s while the engines run: how busy the shared cores were."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(10):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        values = self.samples or [os.getloadavg()[0]]
+        return {"min": min(values), "median": median(values), "max": max(values), "samples": len(values)}
+
+
 def measure(file_count: int, preset: str) -> dict[str, Any]:
     from rag_answer.settings import load_settings
+
+    sampler = LoadSampler()
 
     models = load_settings().models_dir
     work = Path(tempfile.mkdtemp(prefix="ray-bench-"))
@@ -219,6 +242,7 @@ def measure(file_count: int, preset: str) -> dict[str, Any]:
         "preset": preset,
         "files": [path.name for path in sorted(prompts.iterdir())],
         "runs": runs,
+        "load_average": sampler.stop(),
         "ray_row_s": _child(["--one", "row-cost"])["ray_row_s"],
         "driver": driver_cost(Path(runs[0]["outdir"]), 200),
         "summary_100k_s": summary_cost(TARGET_FILES),
@@ -260,6 +284,16 @@ def analyse(results: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _load_note(results: dict[str, Any]) -> str:
+    load = results.get("load_average")
+    if not load:
+        return "The cores are shared with other work."
+    return (f"The cores were shared with other engineers' jobs: the load average ran from "
+            f"{load['min']:.1f} to {load['max']:.1f} (median {load['median']:.1f}) while the engines ran one after "
+            "another, so the ratios between rows carry that noise; the per-file overheads and the serial costs "
+            "below are the steadier numbers.")  # fmt: skip
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     model = analyse(results)
     driver = results["driver"]
@@ -270,7 +304,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"{results['date']}. Preset `{results['preset']}`, claims checked, seed 0; {len(results['files'])} prompt "
         "files from `tests/data/prompts` cut to their recommended model and first paper; each engine in its own "
         "process with a fresh home (no cached index or prompt state). Raw numbers: `bench/results/ray.json`. "
-        "The cores are shared with other work, so single runs carry noise of several percent.",
+        + _load_note(results),
         "",
         "| engine | files | files/min (whole run) | files/min (steady) | start-up s | median render s/file | "
         "overhead s/file |",
