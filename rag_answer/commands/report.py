@@ -1,20 +1,28 @@
-"""`rag-answer report PROMPT_FILE... -o OUTDIR [--format md,html] [--image]`: grounded, audited reports.
+"""`rag-answer report PROMPT_FILE... -o OUTDIR [--format md,html] [--image] [--engine local|ray]`: grounded,
+audited reports.
 
 One report per prompt file (a folder stands for its files): Markdown that passes `rag-answer audit`, and/or
-one self-contained HTML file. Exit 0 when every report was written, 1 when any prompt failed (the others
-are still written), 2 for bad arguments.
+one self-contained HTML file, plus the run summary (OUTDIR/index.html, summary.json, summary.csv). A rerun
+skips the reports an earlier run finished with the same inputs and settings (--force makes them again).
+`--engine ray` runs the files on a Ray actor pool, locally or on the cluster at --ray-address.
+Exit 0 when every report was written, 1 when any prompt failed (the others are still written), 2 for bad
+arguments, 130 when interrupted (what was written is kept; run again to finish).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
 from rag_answer.errors import BadInputError
 from rag_answer.llm import load_generator
-from rag_answer.report.batch import ImageRequest, ReportRunner, parse_formats, run_batch, summary_table
+from rag_answer.report.batch import ImageRequest, Outcome, ReportRunner, parse_formats, summary_table
+from rag_answer.report.resume import settings_fingerprint
+from rag_answer.report.run import Engine, local_engine, run_reports
+from rag_answer.settings import Settings
 from rag_answer.sources import expand_paths
 
 
@@ -38,25 +46,67 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--image-steps", type=int, default=25, help="denoising steps (default 25)")
     parser.add_argument("--no-claims", action="store_true", help="audit links and markers only (faster)")
+    parser.add_argument("--force", action="store_true", help="make every report again, even those already made")
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local (default): one process; ray: a Ray actor pool (pip install 'rag-answer[ray]')",
+    )
+    parser.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: a cluster (default: start Ray here)")
+    parser.add_argument("--workers", type=int, metavar="N", help="with --engine ray: actors (default CPUs / --threads)")
     add_settings_flags(parser, llm=True)
     parser.set_defaults(handler=run)
+
+
+def _check_engine_flags(args: argparse.Namespace) -> None:
+    if args.engine == "local" and (args.ray_address or args.workers is not None):
+        raise BadInputError("--ray-address and --workers need --engine ray", hint="add --engine ray")
+    if args.workers is not None and args.workers < 1:
+        raise BadInputError(f"--workers must be at least 1, not {args.workers}")
+    if args.engine == "ray" and args.image:
+        raise BadInputError("--image is not available with --engine ray", hint="drop --image or use --engine local")
+
+
+def _engine(args: argparse.Namespace, settings: Settings, formats: tuple[str, ...]) -> Engine:
+    if args.engine == "ray":
+        from rag_answer.report.ray_engine import ray_engine  # Ray is imported on this path only
+
+        return ray_engine(settings, args.output, formats, check_claims=not args.no_claims,
+                          address=args.ray_address, workers=args.workers)  # fmt: skip
+
+    def run_locally(items: list[tuple[Path, str]]) -> Iterator[Outcome]:
+        """Loads the models only when there is a report to make: a rerun with all of them made is instant."""
+        image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
+        runner = ReportRunner(settings, embedder_for(settings), load_generator(settings), args.output, formats, image,
+                              check_claims=not args.no_claims)  # fmt: skip
+        yield from local_engine(runner)(items)
+
+    return run_locally
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     formats = parse_formats(args.format)
+    _check_engine_flags(args)
     if args.output.exists() and not args.output.is_dir():
         raise BadInputError("output exists and is not a folder", path=str(args.output))
     files = expand_paths(args.prompts)
     if not files:
         raise BadInputError("no prompt files found", hint="name prompt files or folders that hold them")
-    embedder = embedder_for(settings)
-    generator = load_generator(settings)
-    image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
-    runner = ReportRunner(settings, embedder, generator, args.output, formats, image, check_claims=not args.no_claims)
-    outcomes = run_batch(files, runner, progress=not settings.quiet)
+    fingerprint = settings_fingerprint(settings, formats, not args.no_claims)
+    outcomes = run_reports(
+        files,
+        args.output,
+        _engine(args, settings, formats),
+        engine_name=args.engine,
+        fingerprint=fingerprint,
+        progress=not settings.quiet,
+        resume=not args.force,
+    )
     print(summary_table(outcomes))
     for outcome in outcomes:
         for path in outcome.written:
-            print(f"wrote {path}", file=sys.stderr)
+            print(f"{'kept' if outcome.reused else 'wrote'} {path}", file=sys.stderr)
+    print(f"summary: {args.output / 'index.html'}", file=sys.stderr)
     return 1 if any(outcome.failed for outcome in outcomes) else 0

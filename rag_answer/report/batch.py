@@ -9,14 +9,16 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from rag_answer.answer import answer_question
 from rag_answer.atomic import atomic_write_text
 from rag_answer.audit import audit
+from rag_answer.audit.claims import FLAGGED, VERDICTS
 from rag_answer.embedder import Embedder
 from rag_answer.errors import BadInputError, RagAnswerError
 from rag_answer.index_store.cache import cached_index
@@ -40,9 +42,10 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 
 def output_names(files: list[Path]) -> list[str]:
-    """One output stem per input; repeated stems get -2, -3 ... in input order."""
+    """One output stem per input; repeated stems get -2, -3 ... in input order. A prompt file named index
+    gets index-2: index.html is the run summary's page."""
     names: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {"index": 1}
     for path in files:
         stem = path.stem or "report"
         seen[stem] = seen.get(stem, 0) + 1
@@ -68,10 +71,29 @@ class Outcome:
     repairs: int | None = None  # sentences the claim check removed and lines the link audit dropped
     error: str | None = None
     written: list[Path] = field(default_factory=list)
+    markers: int | None = None  # citation markers the report's own audit checked
+    verdicts: dict[str, int] | None = None  # the shown answer's claims per verdict (None: claims not checked)
+    reused: bool = False  # made by an earlier run with the same inputs and settings (see report/resume.py)
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: paths as strings. Outcome.from_dict(outcome.to_dict()) == outcome."""
+        return {**asdict(self), "path": str(self.path), "written": [str(path) for path in self.written]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
+        return cls(**{**data, "path": Path(data["path"]), "written": [Path(path) for path in data["written"]]})
+
+
+@dataclass
+class Rendered:
+    """A report rendered and audited, not yet written: its outcome (without written files) and its texts."""
+
+    outcome: Outcome
+    texts: dict[str, str]  # extension -> file content, in the order of the formats asked for
 
 
 class ReportFailedError(RagAnswerError):
@@ -90,18 +112,24 @@ class ReportRunner:
     illustrate: Callable[[object, ImageRequest, Path, int], Illustration] | None = None
 
     def run_one(self, path: Path, name: str) -> Outcome:
+        """Render, audit and write one report; every failure becomes a failed Outcome."""
+        rendered = self.render_one(path, name)
+        return write_rendered(rendered, self.outdir)
+
+    def render_one(self, path: Path, name: str) -> Rendered:
+        """Render and audit one report without writing it (the Ray engine's workers send it back to the driver);
+        every failure becomes a failed Outcome with its one-line message."""
         started = time.perf_counter()
         try:
-            written, links, flagged, repairs, refused = self._report(path, name)
+            texts, outcome = self._report(path, name)
         except RagAnswerError as exc:
-            return Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line())
+            return Rendered(Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line()), {})
         except Exception as exc:  # a model or library failure must not stop the batch
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            return Outcome(path, name, "failed", time.perf_counter() - started, error=error)
-        status = "refused" if refused else "ok"
-        return Outcome(path, name, status, time.perf_counter() - started, links, flagged, repairs, None, written)
+            return Rendered(Outcome(path, name, "failed", time.perf_counter() - started, error=_one_line(exc)), {})
+        outcome.seconds = time.perf_counter() - started
+        return Rendered(outcome, texts)
 
-    def _report(self, path: Path, name: str) -> tuple[list[Path], int, int | None, int, bool]:
+    def _report(self, path: Path, name: str) -> tuple[dict[str, str], Outcome]:
         started = time.perf_counter()
         source = load_source(path)
         question = (source.question or "").strip()
@@ -144,13 +172,39 @@ class ReportRunner:
         rendered = {"md": markdown}
         if "html" in self.formats:
             rendered["html"] = render_html(report)
-        written = []
-        for extension in self.formats:
-            target = self.outdir / f"{name}.{extension}"
-            atomic_write_text(target, rendered[extension])
+        shown_claims = answer.verification.report.claims if answer.verification else []
+        claims = shown_claims if self.check_claims else None
+        outcome = Outcome(
+            path,
+            name,
+            "refused" if answer.refused else "ok",
+            0.0,
+            links=len(check.links),
+            flagged=None if claims is None else sum(1 for claim in claims if claim.verdict in FLAGGED),
+            repairs=len(answer.repairs),
+            markers=len(check.markers),
+            verdicts=None if claims is None else {v: sum(1 for c in claims if c.verdict == v) for v in VERDICTS},
+        )
+        return {extension: rendered[extension] for extension in self.formats}, outcome
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def write_rendered(rendered: Rendered, outdir: Path) -> Outcome:
+    """Write a rendered report's files, each atomically; a failed write becomes a failed Outcome."""
+    outcome = rendered.outcome
+    written = []
+    try:
+        for extension, text in rendered.texts.items():
+            target = outdir / f"{outcome.name}.{extension}"
+            atomic_write_text(target, text)
             written.append(target)
-        flagged = len(answer.verification.report.flagged_claims) if answer.verification else 0
-        return written, len(check.links), flagged if self.check_claims else None, len(answer.repairs), answer.refused
+    except OSError as exc:
+        error = f"cannot write {outdir / outcome.name}: {exc.strerror or exc}"
+        return replace(outcome, status="failed", error=error, written=written)
+    return replace(outcome, written=written)
 
 
 def make_illustration(source: object, request: ImageRequest, png: Path, seed: int) -> Illustration:

@@ -71,7 +71,9 @@ def test_batch_over_a_folder_isolates_failures_and_exits_1(monkeypatch, make_fak
     code = main(["report", str(folder), str(tmp_path / "missing.txt"), "-o", str(out), "--no-claims", "--quiet"])
     captured = capsys.readouterr()
     assert code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["a_good.html", "a_good.md"]
+    # the reports, the run summary and the resume records; nothing of the failed files
+    assert sorted(p.name for p in out.iterdir()) == [".rag-answer-state", "a_good.html", "a_good.md", "index.html",
+                                                     "summary.csv", "summary.json"]  # fmt: skip
     table = captured.out
     for name, status in (("a_good.txt", "ok"), ("b_bad.txt", "failed"), ("c_model_error.txt", "failed"),
                          ("missing.txt", "failed")):  # fmt: skip
@@ -93,8 +95,9 @@ def test_batch_all_ok_exits_0_shows_progress_and_writes_only_md(monkeypatch, mak
     code = main(["report", str(example_file), "-o", str(out), "--format", "md", "--no-claims"])
     captured = capsys.readouterr()
     assert code == 0
-    assert [p.name for p in out.iterdir()] == [f"{example_file.stem}.md"]
-    assert "reports:" in captured.err and "100%" in captured.err  # tqdm on stderr
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert files == [f"{example_file.stem}.md", "index.html", "summary.csv", "summary.json"]
+    assert "reports: 1/1 files 100%" in captured.err and "files/min, ETA 0:00" in captured.err  # the bar on stderr
     assert "1 reports: 1 ok, 0 refused, 0 failed" in captured.out
 
 
