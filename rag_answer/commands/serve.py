@@ -15,8 +15,7 @@ from pathlib import Path
 from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
 from rag_answer.errors import BadInputError
 from rag_answer.llm import load_generator
-
-TOKEN_ENV = "RAG_ANSWER_TOKEN"  # noqa: S105 (the variable's name, not a secret)
+from rag_answer.server.client import TOKEN_ENV
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from rag_answer.server import Limits, ServerState, build_app, load_targets
+        from rag_answer.server.app import build_app
+        from rag_answer.server.state import Limits, ServerState, load_targets
     except ImportError as exc:
         raise BadInputError(f"the server needs {exc.name}", hint="pip install 'rag-answer[serve]'") from None
     token = args.token or os.environ.get(TOKEN_ENV) or None
