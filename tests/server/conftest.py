@@ -65,12 +65,13 @@ class Server:
         return False
 
 
-def start_server(home: Path, log: Path, *extra: str, token: str | None = None) -> Server:
+def start_server(home: Path, log: Path, *extra: str, token: str | None = None, env: dict[str, str] | None = None
+                 ) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "rag_answer", "serve", "--port", str(port), "--prompt", str(EXAMPLE_PATH),
                *FAST_FLAGS, *extra]  # fmt: skip
-    env = cli_env(home, **({"RAG_ANSWER_TOKEN": token} if token else {}))
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    process_env = cli_env(home, **({"RAG_ANSWER_TOKEN": token} if token else {}), **(env or {}))
+    process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log, token)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
