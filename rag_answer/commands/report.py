@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
-from rag_answer.errors import BadInputError
+from rag_answer.atomic import atomic_write_text
+from rag_answer.commands._common import (
+    add_server_flag,
+    add_settings_flags,
+    check_server_model,
+    embedder_for,
+    server_client,
+    settings_from_args,
+)
+from rag_answer.errors import BadInputError, RagAnswerError
 from rag_answer.llm import load_generator
-from rag_answer.report.batch import ImageRequest, ReportRunner, parse_formats, run_batch, summary_table
-from rag_answer.sources import expand_paths
+from rag_answer.report.batch import ImageRequest, Outcome, ReportRunner, parse_formats, run_batch, summary_table
+from rag_answer.sources import expand_paths, load_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image-steps", type=int, default=25, help="denoising steps (default 25)")
     parser.add_argument("--no-claims", action="store_true", help="audit links and markers only (faster)")
     add_settings_flags(parser, llm=True)
+    add_server_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -50,13 +60,54 @@ def run(args: argparse.Namespace) -> int:
     files = expand_paths(args.prompts)
     if not files:
         raise BadInputError("no prompt files found", hint="name prompt files or folders that hold them")
-    embedder = embedder_for(settings)
-    generator = load_generator(settings)
-    image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
-    runner = ReportRunner(settings, embedder, generator, args.output, formats, image, check_claims=not args.no_claims)
+    if (client := server_client(args)) is not None:
+        if args.image:
+            raise BadInputError("--image is not available with --server", hint="drop --image or --server")
+        check_server_model(client, args, "model", "judge_model")
+        runner = RemoteReportRunner(client, args, formats)
+    else:
+        embedder = embedder_for(settings)
+        generator = load_generator(settings)
+        image = ImageRequest(args.image_model, args.image_device, args.image_steps) if args.image else None
+        runner = ReportRunner(settings, embedder, generator, args.output, formats, image,
+                              check_claims=not args.no_claims)  # fmt: skip
     outcomes = run_batch(files, runner, progress=not settings.quiet)
     print(summary_table(outcomes))
     for outcome in outcomes:
         for path in outcome.written:
             print(f"wrote {path}", file=sys.stderr)
     return 1 if any(outcome.failed for outcome in outcomes) else 0
+
+
+class RemoteReportRunner:
+    """ReportRunner's run_one, done by a running server: the same files (but their timings block) and outcomes."""
+
+    def __init__(self, client, args: argparse.Namespace, formats: tuple[str, ...]) -> None:
+        self.client = client
+        self.outdir: Path = args.output
+        self.formats = formats
+        self.claims = not args.no_claims
+        overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
+        self.overrides = {name: value for name, value in overrides.items() if value is not None}
+
+    def run_one(self, path: Path, name: str) -> Outcome:
+        started = time.perf_counter()
+        try:
+            source = load_source(path)  # bad input is reported here, with this machine's path, as in-process
+            if not (source.question or "").strip():
+                hint = "a prompt file states the user's question"
+                raise BadInputError("no question found", path=str(path), hint=hint)
+            # the file's exact bytes (load_source accepted them as UTF-8): the evidence record hashes them
+            text = path.read_bytes().decode("utf-8")
+            payload = {"prompt_file": text, "file_name": path.name, "name": name, "format": "json",
+                       "formats": list(self.formats), "claims": self.claims, "settings": self.overrides}  # fmt: skip
+            reply = self.client.post("/api/report", payload)
+            written = []
+            for extension in self.formats if reply["status"] != "failed" else ():
+                target = self.outdir / f"{name}.{extension}"
+                atomic_write_text(target, reply["documents"][extension])
+                written.append(target)
+        except RagAnswerError as exc:
+            return Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line())
+        return Outcome(path, name, reply["status"], time.perf_counter() - started, reply["links"], reply["flagged"],
+                       reply["repairs"], reply["error"], written)  # fmt: skip

@@ -114,12 +114,18 @@ async def search_route(request: Request) -> Response:
 
 @endpoint()
 async def report_route(request: Request) -> Response:
-    """POST /api/report: the Markdown (text/markdown) or HTML (text/html) report `rag-answer report` writes."""
+    """POST /api/report: the Markdown (text/markdown) or HTML (text/html) report `rag-answer report` writes;
+    format json: the outcome and every document (see ReportRequest)."""
     state = state_of(request)
     body = await read_model(request, ReportRequest)
     plan_report(body)
     stop = threading.Event()
-    text = await run_queued(request, lambda: run_report(state, body, stop), stop)
+    reply = await run_queued(request, lambda: run_report(state, body, stop), stop)
+    if body.format == "json":
+        return JSONResponse(reply)
+    if reply["status"] == "failed":
+        raise BadInputError(f"report failed: {reply['error']}")
+    text = reply["documents"][body.format]
     if body.format == "html":
         return HTMLResponse(text)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")

@@ -14,6 +14,7 @@ from typing import Any
 from rag_answer.answer import AnswerResult, Turn, answer_question
 from rag_answer.audit import AuditReport, audit
 from rag_answer.audit.judge import LlmJudge
+from rag_answer.chat.session import GenerationStopped
 from rag_answer.entries import Entry, SourceSet
 from rag_answer.errors import BadInputError
 from rag_answer.index_store.cache import cached_index
@@ -152,22 +153,26 @@ def render_audit(report: AuditReport, request: AuditRequest) -> dict[str, Any]:
 
 
 def plan_report(request: ReportRequest) -> SourceSet:
-    source = prompt_from_text(request.prompt_file, path=f"{request.name}.txt")
+    source = prompt_from_text(request.prompt_file, path=request.file_name)
     if not (source.question or "").strip():
         raise BadInputError("no question found", path=source.path, hint="a prompt file states the user's question")
     return source
 
 
-def run_report(state: ServerState, request: ReportRequest, stop: threading.Event) -> str:
-    """The report `rag-answer report` writes for this prompt file, rendered in a private folder and read back."""
+def run_report(state: ServerState, request: ReportRequest, stop: threading.Event) -> dict[str, Any]:
+    """What `rag-answer report` writes for this prompt file, rendered in a private folder and read back."""
     generator = ObservedGenerator(state.generator, stop, None)
+    overrides = {key: value for key, value in request.settings.model_dump().items() if value is not None}
+    formats = tuple(dict.fromkeys(request.formats)) if request.format == "json" else (request.format,)
     with tempfile.TemporaryDirectory(prefix="rag-answer-report-") as folder:
         root = Path(folder)
-        prompt = root / f"{request.name}.txt"
+        prompt = root / request.file_name
         prompt.write_text(request.prompt_file, encoding="utf-8")
-        runner = ReportRunner(state.settings, state.embedder, generator, root / "out", (request.format,),
-                              check_claims=request.claims)  # fmt: skip
+        runner = ReportRunner(state.settings.model_copy(update=overrides), state.embedder, generator, root / "out",
+                              formats, check_claims=request.claims)  # fmt: skip
         outcome = runner.run_one(prompt, request.name)
-        if outcome.failed:
-            raise BadInputError(f"report failed: {outcome.error}")
-        return outcome.written[0].read_text(encoding="utf-8")
+        if stop.is_set():
+            raise GenerationStopped
+        documents = {path.suffix[1:]: path.read_text(encoding="utf-8") for path in outcome.written}
+    return {"status": outcome.status, "links": outcome.links, "flagged": outcome.flagged, "repairs": outcome.repairs,
+            "error": outcome.error, "documents": documents}  # fmt: skip

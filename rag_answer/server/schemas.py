@@ -61,11 +61,18 @@ class AuditRequest(BaseModel):
 
 
 class ReportRequest(BaseModel):
+    """format md or html: that document back; json: {"status", "links", "flagged", "repairs", "error",
+    "documents": {format: text}} for every format in `formats` (what `report --server` uses)."""
+
     model_config = ConfigDict(extra="forbid")
     prompt_file: str
-    name: str = Field(default="report", pattern=r"^[A-Za-z0-9._-]{1,100}$")
-    format: Literal["md", "html"] = "md"
+    file_name: str = Field(default="report.txt", pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,200}$",
+                           description="the prompt file's name, as the report's evidence record shows it")
+    name: str = Field(default="report", pattern=r"^[A-Za-z0-9._+-]{1,200}$")
+    format: Literal["md", "html", "json"] = "md"
+    formats: list[Literal["md", "html"]] = Field(default_factory=lambda: ["md"], min_length=1)
     claims: bool = True
+    settings: Overrides = Field(default_factory=Overrides)
 
 
 class ChatMessage(BaseModel):

@@ -77,3 +77,21 @@ def test_a_model_flag_must_match_the_servers_model(server: Server, session_home:
     assert done.returncode == 2
     assert "--model qwen2.5-coder-1.5b differs from the server's model qwen2.5-coder-0.5b" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_report_over_the_server_writes_the_same_files(server: Server, session_home: Path, tmp_path: Path) -> None:
+    from rag_answer.report.markdown import strip_timings
+
+    report = ["report", str(EXAMPLE_PATH), "--format", "md,html", *FAST_FLAGS]
+    local = rag_answer(session_home, *report, "-o", str(tmp_path / "local"))
+    remote = rag_answer(session_home, *report, "-o", str(tmp_path / "remote"), "--server", server.url)
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    name = EXAMPLE_PATH.stem
+    local_md = (tmp_path / "local" / f"{name}.md").read_text("utf-8")
+    remote_md = (tmp_path / "remote" / f"{name}.md").read_text("utf-8")
+    assert "Evidence record" in local_md
+    assert strip_timings(remote_md) == strip_timings(local_md)  # the timings block is the only difference
+    assert (tmp_path / "remote" / f"{name}.html").is_file()
+    # the summary table: the same rows but for the seconds column
+    assert remote.stdout.splitlines()[2].split()[:2] == [str(EXAMPLE_PATH), "ok"]
+    assert remote.stdout.splitlines()[3:] == local.stdout.splitlines()[3:]
