@@ -21,14 +21,16 @@ from rag_answer.server.http import Emit, endpoint, event_stream, json_error, rea
 from rag_answer.server.jobs import (
     plan_ask,
     plan_audit,
+    plan_chat,
     plan_report,
     render_audit,
     run_ask,
     run_audit,
+    run_chat,
     run_report,
 )
 from rag_answer.server.page import PAGE_CSP, page_html
-from rag_answer.server.schemas import AskRequest, AuditRequest, ReportRequest, request_schemas
+from rag_answer.server.schemas import AskRequest, AuditRequest, ChatRequest, ReportRequest, request_schemas
 from rag_answer.server.state import ServerState
 
 
@@ -85,6 +87,20 @@ async def ask(request: Request) -> Response:
     stop = threading.Event()
     result = await run_queued(request, lambda: run_ask(state, plan, stop), stop)
     return JSONResponse(result.to_dict(plan.settings, state.model()))
+
+
+@endpoint()
+async def chat(request: Request) -> Response:
+    """POST /api/chat: a piped `chat` over the request's input: events `stdout` and `stderr` {"text"} as the
+    command writes them, then `exit` {"code"}."""
+    state = state_of(request)
+    body = await read_model(request, ChatRequest)
+    plan = plan_chat(state, body)
+
+    def job(stop: threading.Event, emit: Emit) -> None:
+        emit("exit", {"code": run_chat(state, plan, body, stop, emit)})
+
+    return event_stream(request, job, render=sse)
 
 
 @endpoint()
@@ -148,6 +164,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/api/models", models),
         Route("/api/schema", schema),
         Route("/api/ask", ask, methods=["POST"]),
+        Route("/api/chat", chat, methods=["POST"]),
         Route("/api/audit", audit_route, methods=["POST"]),
         Route("/api/search", search_route),
         Route("/api/report", report_route, methods=["POST"]),

@@ -4,6 +4,7 @@ Each reuses the library path its command uses, so the server's results are the c
 
 from __future__ import annotations
 
+import io
 import tempfile
 import threading
 from collections.abc import Callable
@@ -14,12 +15,14 @@ from typing import Any
 from rag_answer.answer import AnswerResult, Turn, answer_question
 from rag_answer.audit import AuditReport, audit
 from rag_answer.audit.judge import LlmJudge
-from rag_answer.chat.session import GenerationStopped
+from rag_answer.chat.commands import is_command
+from rag_answer.chat.piped import logical_lines, run_piped
+from rag_answer.chat.session import ChatSession, GenerationStopped
 from rag_answer.entries import Entry, SourceSet
 from rag_answer.errors import BadInputError
 from rag_answer.index_store.cache import cached_index
 from rag_answer.report.batch import ReportRunner
-from rag_answer.server.schemas import AskRequest, AuditRequest, ReportRequest
+from rag_answer.server.schemas import AskRequest, AuditRequest, ChatRequest, ReportRequest
 from rag_answer.server.state import ServerState, Target, prompt_from_text
 from rag_answer.server.worker import ObservedGenerator
 from rag_answer.settings import Settings
@@ -176,3 +179,43 @@ def run_report(state: ServerState, request: ReportRequest, stop: threading.Event
         documents = {path.suffix[1:]: path.read_text(encoding="utf-8") for path in outcome.written}
     return {"status": outcome.status, "links": outcome.links, "flagged": outcome.flagged, "repairs": outcome.repairs,
             "error": outcome.error, "documents": documents}  # fmt: skip
+
+
+LOCAL_ONLY_COMMANDS = ("/save", "/image")  # they write files: on the server's disk, not the user's
+
+
+def plan_chat(state: ServerState, request: ChatRequest) -> AskPlan:
+    for line in logical_lines(io.StringIO(request.input)):
+        if is_command(line) and line.split()[0].lower() in LOCAL_ONLY_COMMANDS:
+            raise BadInputError(f"{line.split()[0]} writes a file and is not available over a server",
+                                hint="run that chat without --server")  # fmt: skip
+    ask = AskRequest(prompt_file=request.prompt_file, path=request.path, index=request.index, source=request.source,
+                     question="-", settings=request.settings)  # fmt: skip
+    return plan_ask(state, ask)  # the same checks and sources as a question; the question comes per line
+
+
+class _Stream(io.TextIOBase):
+    """A text stream whose writes become events."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+
+    def write(self, text: str) -> int:
+        if text:
+            self._write(text)
+        return len(text)
+
+
+def run_chat(state: ServerState, plan: AskPlan, request: ChatRequest, stop: threading.Event,
+             emit: Callable[[str, Any], None]) -> int:  # fmt: skip
+    """`chat` in piped mode over the request's input, its stdout and stderr sent as events; returns its status."""
+    if plan.target is not None:
+        index = plan.target.index
+    else:
+        assert plan.source is not None
+        index = cached_index(plan.source, state.embedder, plan.settings.cache_dir, progress=False)
+    session = ChatSession(index, state.embedder, ObservedGenerator(state.generator, stop, None), plan.settings,
+                          source_nos=plan.source_nos, label=plan.source.path if plan.source else "")  # fmt: skip
+    stdout = _Stream(lambda text: emit("stdout", {"text": text}))
+    stderr = _Stream(lambda text: emit("stderr", {"text": text}))
+    return run_piped(session, io.StringIO(request.input), stdout, stderr, json_mode=request.json_lines)

@@ -30,6 +30,21 @@ class AskRequest(BaseModel):
     settings: Overrides = Field(default_factory=Overrides)
 
 
+class ChatRequest(BaseModel):
+    """A piped `chat`: `input` holds its standard input (questions and slash commands, one per line), asked about
+    `prompt_file` (text) or `index` (a loaded id, optionally restricted to `source`). /save and /image, which
+    write files, are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    input: str
+    prompt_file: str | None = None
+    path: str | None = None
+    index: str | None = None
+    source: str | None = None
+    json_lines: bool = Field(default=False, description="one JSON object per line, as `chat --json`")
+    settings: Overrides = Field(default_factory=Overrides)
+
+
 class EntryIn(BaseModel):
     """A supplied entry, as Entry.to_dict writes it."""
 
@@ -91,6 +106,7 @@ class ChatCompletionRequest(BaseModel):
 
 
 def request_schemas() -> dict[str, Any]:
-    models = {"POST /api/ask": AskRequest, "POST /api/audit": AuditRequest, "POST /api/report": ReportRequest,
+    models = {"POST /api/ask": AskRequest, "POST /api/chat": ChatRequest, "POST /api/audit": AuditRequest,
+              "POST /api/report": ReportRequest,
               "POST /v1/chat/completions": ChatCompletionRequest}  # fmt: skip
     return {route: model.model_json_schema() for route, model in models.items()}

@@ -95,3 +95,31 @@ def test_report_over_the_server_writes_the_same_files(server: Server, session_ho
     # the summary table: the same rows but for the seconds column
     assert remote.stdout.splitlines()[2].split()[:2] == [str(EXAMPLE_PATH), "ok"]
     assert remote.stdout.splitlines()[3:] == local.stdout.splitlines()[3:]
+
+
+def test_piped_chat_over_the_server_prints_the_same_lines(server: Server, session_home: Path) -> None:
+    questions = "What data trains AI to capture skin finely?\n/sources\nwhich of them has code?\n"
+    chat = [sys.executable, "-m", "rag_answer", "chat", "--prompt", str(EXAMPLE_PATH), *FAST_FLAGS]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*chat, *extra], cwd=ROOT, env=cli_env(session_home), input=questions,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+
+    local, remote = run(), run("--server", server.url)
+    assert local.returncode == remote.returncode, remote.stderr
+    assert local.stdout.startswith("### 1. Task\n") and "txt2img-stablediffusionv1" in local.stdout
+    assert remote.stdout == local.stdout
+
+    def steady(stderr: str) -> list[str]:
+        return [line for line in stderr.splitlines() if not line.startswith("[speed]")]
+
+    assert steady(remote.stderr) == steady(local.stderr)
+
+
+def test_chat_over_the_server_refuses_commands_that_write_files(server: Server, session_home: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "rag_answer", "chat", "--prompt", str(EXAMPLE_PATH), "--server",
+                           server.url], cwd=ROOT, env=cli_env(session_home), input="hello there?\n/save out.md\n",
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("rag-answer: error: /save writes a file and is not available over a server "
+                           "(run that chat without --server)\n")  # fmt: skip
