@@ -103,7 +103,7 @@ def test_piped_chat_over_the_server_prints_the_same_lines(server: Server, sessio
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*chat, *extra], cwd=ROOT, env=cli_env(session_home), input=questions,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+                              capture_output=True, text=True, timeout=1200)  # fmt: skip
 
     local, remote = run(), run("--server", server.url)
     assert local.returncode == remote.returncode, remote.stderr
