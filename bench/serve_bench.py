@@ -48,6 +48,7 @@ NEW_QUESTIONS = [
     "What evaluation problems affect skin disease classifiers?",
     "How are alpha mattes predicted from semantic priors?",
     "What kind of scans does the 4D dataset contain?",
+    "Which paper studies self-supervised features for matting?",
 ]
 FAST = {"max_tokens": 48, "top_k": 1}  # the load test's answers: short, so many fit in the time
 
@@ -348,6 +349,8 @@ def render_markdown(results: dict) -> str:
         f"{load['rss_mib']['end']:.0f} MiB |",
         f"| server healthy afterwards | {'yes' if load['server_alive_after'] else 'NO'} |",
     ]
+    if results.get("notes"):
+        lines += ["", f"Note: {results['notes']}"]
     return "\n".join(lines) + "\n"
 
 
