@@ -152,6 +152,18 @@ def test_a_client_that_disconnects_stops_its_generation(server: Server) -> None:
     assert server.health()["status"] == "ok"
 
 
+def test_a_json_client_that_gives_up_stops_its_generation(server: Server) -> None:
+    assert server.wait_idle(60)
+    with httpx.Client(base_url=server.url, timeout=httpx.Timeout(10.0, read=1.5)) as client, pytest.raises(
+        httpx.ReadTimeout
+    ):
+        # a long answer (4 entries, up to 600 tokens: half a minute or more), given up on after 1.5 s
+        client.post("/api/ask", json={"index": EXAMPLE_ID, "question": QUESTION,
+                                      "settings": {"top_k": 4, "max_tokens": 600}})  # fmt: skip
+    # noticed within 0.5 s; the generation stops at its next token (after the prompt evaluation under way)
+    assert server.wait_idle(10), server.health()
+
+
 def test_one_generation_at_a_time_then_a_bounded_queue_then_503(server: Server) -> None:
     """--queue 1: one request runs, one waits, the next is refused with 503 and Retry-After; the server lives on."""
     assert server.wait_idle(60)
