@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "image",
     "chat",
     "report",
+    "serve",
 )
 
 

@@ -37,3 +37,7 @@ class ModelError(RagAnswerError):
 
 class ConfigError(RagAnswerError):
     """A settings value or config file that cannot be used."""
+
+
+class ContextOverflowError(ModelError):
+    """A prompt plus its answer would not fit the LLM's context window."""

@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # torch first, pinned to the local CPU build, so nothing pulls several GB of CUDA wheels.
 $PY -m pip install -q torch==2.13.0
 # llama-cpp-python builds from source (10-14 min on 2 cores the first time; pip caches the wheel).
-CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $PY -m pip install -q -e ".[test,image,models,eval,ray]"
+CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) $PY -m pip install -q -e ".[test,image,models,eval,ray,serve,serve-test]"
 
 # Debian packages the test suite drives: a real terminal (tmux) and a real browser (chromium).
 if [ "${RAG_ANSWER_SKIP_APT:-0}" != 1 ] && ! { command -v tmux && command -v chromium; } >/dev/null 2>&1; then

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag_answer.embedder import Embedder, get_embedder
+from rag_answer.errors import BadInputError
 from rag_answer.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rag_answer.server.client import ServerClient
 
 
 def add_settings_flags(parser: argparse.ArgumentParser, *, llm: bool = False) -> None:
@@ -37,3 +43,26 @@ def embedder_for(settings: Settings) -> Embedder:
 
 def show_progress(settings: Settings) -> bool:
     return not settings.quiet and sys.stderr.isatty()
+
+
+def add_server_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", metavar="URL",
+                        help="use a running `rag-answer serve` (default $RAG_ANSWER_SERVER); same output")  # fmt: skip
+
+
+def server_client(args: argparse.Namespace) -> ServerClient | None:
+    """The client for --server URL or $RAG_ANSWER_SERVER, or None to work in this process."""
+    from rag_answer.server.client import SERVER_ENV, ServerClient
+
+    url = getattr(args, "server", None) or os.environ.get(SERVER_ENV)
+    return ServerClient.from_env(url) if url else None
+
+
+def check_server_model(client: ServerClient, args: argparse.Namespace, *names: str) -> None:
+    """A model flag given here must name the server's model: the server answers with the model it loaded."""
+    served = client.get("/api/models")["llm"]["name"]
+    for name in names:
+        wanted = getattr(args, name, None)
+        if wanted and wanted != served:
+            raise BadInputError(f"--{name.replace('_', '-')} {wanted} differs from the server's model {served}",
+                                hint="drop the flag, or start the server with that model")  # fmt: skip

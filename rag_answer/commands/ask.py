@@ -9,7 +9,15 @@ from pathlib import Path
 
 from rag_answer.answer import answer_question
 from rag_answer.answer.footer import audit_footer
-from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args, show_progress
+from rag_answer.commands._common import (
+    add_server_flag,
+    add_settings_flags,
+    check_server_model,
+    embedder_for,
+    server_client,
+    settings_from_args,
+    show_progress,
+)
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import RestrictedIndex, load_index
 from rag_answer.index_store.cache import cached_index
@@ -26,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", help="with --index: restrict to one source file of the index")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of streaming text")
     add_settings_flags(parser, llm=True)
+    add_server_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -49,6 +58,8 @@ def open_question(args: argparse.Namespace, settings: Settings) -> tuple[str, Re
 
 
 def run(args: argparse.Namespace) -> int:
+    if (client := server_client(args)) is not None:
+        return run_remote(args, client)
     settings = settings_from_args(args)
     question, index, source_nos = open_question(args, settings)
     generator = load_generator(settings)
@@ -62,6 +73,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(audit_footer(result), file=sys.stderr)
     return 0 if result.verification is None or result.verification.clean else 1
+
+
+def run_remote(args: argparse.Namespace, client) -> int:
+    """The same request, answered by a running server: same stdout bytes, same footer, same exit code."""
+    from rag_answer.sources.reading import read_text
+
+    settings_from_args(args)  # the same bad-flag errors as in-process
+    if args.prompt:
+        if args.index_name:
+            raise BadInputError("give either --prompt FILE or --index NAME, not both")
+        payload = {"prompt_file": read_text(args.prompt)[0], "path": str(args.prompt), "question": args.question}
+    elif not args.index_name:
+        raise BadInputError("nothing to answer", hint="use --prompt FILE, or QUESTION --index NAME")
+    elif not args.question or not args.question.strip():
+        raise BadInputError("no question given", hint='rag-answer ask "QUESTION" --index NAME')
+    else:
+        payload = {"index": args.index_name, "question": args.question, "source": args.source}
+    check_server_model(client, args, "model", "judge_model")
+    overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
+    payload["settings"] = {name: value for name, value in overrides.items() if value is not None}
+    payload = {key: value for key, value in payload.items() if value is not None}
+    if args.json:
+        result = client.post("/api/ask", payload)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        result, footer = client.ask_stream(payload, _writer(sys.stdout))
+        print(footer, file=sys.stderr)
+    return 0 if result["audit"] is None or result["audit"]["clean"] else 1
 
 
 def _writer(stream):

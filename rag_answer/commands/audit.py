@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from rag_answer.audit import audit
+from rag_answer.commands._common import add_server_flag, check_server_model, server_client
 from rag_answer.errors import BadInputError
 from rag_answer.sources import load_source
 from rag_answer.sources.prompt_file import looks_like_prompt_file, parse_prompt_text
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--threads", type=int, help="llama.cpp threads for the judge (default: all cores)")
     parser.add_argument("--embedder", help="'default' or a local sentence-transformers model folder")
+    add_server_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -79,6 +81,8 @@ def _offset(text: str, answer: str, answer_line: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     answer, entries, offset = load_answer(args.answer, args.sources)
+    if (client := server_client(args)) is not None:
+        return run_remote(args, client, answer, entries, offset)
     embedder = None
     judge = None
     if not args.no_claims:
@@ -101,3 +105,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.to_table(strict=args.strict))
     return report.exit_code(strict=args.strict)
+
+
+def run_remote(args: argparse.Namespace, client, answer: str, entries: list, offset: int) -> int:
+    """The same audit by a running server (its LLM is the judge): the same bytes and exit code."""
+    if not args.no_claims and not args.no_judge:
+        check_server_model(client, args, "judge_model")
+    output = "json" if args.json else "markdown" if args.markdown else "table"
+    payload = {"answer": answer, "entries": [entry.to_dict() for entry in entries], "line_offset": offset,
+               "source": str(args.answer), "claims": not args.no_claims, "judge": not args.no_judge,
+               "strict": args.strict, "format": output}  # fmt: skip
+    reply = client.post("/api/audit", payload)
+    sys.stdout.write(reply["rendered"])
+    return int(reply["exit_code"])

@@ -14,7 +14,15 @@ from rag_answer.chat.commands import MULTILINE_HELP
 from rag_answer.chat.piped import run_piped
 from rag_answer.chat.session import ChatSession
 from rag_answer.chat.terminal import run_terminal
-from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args, show_progress
+from rag_answer.commands._common import (
+    add_server_flag,
+    add_settings_flags,
+    check_server_model,
+    embedder_for,
+    server_client,
+    settings_from_args,
+    show_progress,
+)
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import load_index
 from rag_answer.index_store.cache import cached_index
@@ -34,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", help="with --index: restrict to one source file of the index")
     parser.add_argument("--json", action="store_true", help="read lines, print one JSON object per line")
     add_settings_flags(parser, llm=True)
+    add_server_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -69,8 +78,41 @@ def open_session(args: argparse.Namespace) -> tuple[ChatSession, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (client := server_client(args)) is not None:
+        return run_remote(args, client)
     session, banner = open_session(args)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
     if interactive:
         return run_terminal(session, session.settings.home / "chat_history", banner=banner)
     return run_piped(session, sys.stdin, sys.stdout, sys.stderr, json_mode=args.json)
+
+
+def run_remote(args: argparse.Namespace, client) -> int:
+    """Piped chat answered by a running server: the same lines on stdout and stderr, the same exit status."""
+    from rag_answer.sources.reading import read_text
+
+    if sys.stdin.isatty():
+        raise BadInputError("chat --server reads its questions from a pipe",
+                            hint="pipe the questions in, or drop --server for the interactive chat")  # fmt: skip
+    settings_from_args(args)  # the same bad-flag errors as in-process
+    if args.prompt:
+        if args.index_name or args.source:
+            raise BadInputError("give either --prompt FILE or --index NAME [--source S], not both")
+        payload = {"prompt_file": read_text(args.prompt)[0], "path": str(args.prompt)}
+    elif args.index_name:
+        payload = {"index": args.index_name, "source": args.source}
+    else:
+        raise BadInputError("nothing to chat about", hint="use --prompt FILE, or --index NAME [--source S]")
+    check_server_model(client, args, "model", "judge_model")
+    overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
+    payload |= {"input": sys.stdin.read(), "json_lines": args.json,
+                "settings": {name: value for name, value in overrides.items() if value is not None}}  # fmt: skip
+    status = 2
+    for name, data in client.events("/api/chat", {k: v for k, v in payload.items() if v is not None}):
+        if name in ("stdout", "stderr"):
+            stream = sys.stdout if name == "stdout" else sys.stderr
+            stream.write(data["text"])
+            stream.flush()
+        elif name == "exit":
+            status = int(data["code"])
+    return status

@@ -4,7 +4,8 @@ audited reports.
 One report per prompt file (a folder stands for its files): Markdown that passes `rag-answer audit`, and/or
 one self-contained HTML file, plus the run summary (OUTDIR/index.html, summary.json, summary.csv). A rerun
 skips the reports an earlier run finished with the same inputs and settings (--force makes them again).
-`--engine ray` runs the files on a Ray actor pool, locally or on the cluster at --ray-address.
+`--engine ray` runs the files on a Ray actor pool, locally or on the cluster at --ray-address; `--server URL`
+has a running `rag-answer serve` make them (the same files but their timings block).
 Exit 0 when every report was written, 1 when any prompt failed (the others are still written), 2 for bad
 arguments, 130 when interrupted (what was written is kept; run again to finish).
 """
@@ -13,17 +14,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
-from rag_answer.errors import BadInputError
+from rag_answer.atomic import atomic_write_text
+from rag_answer.commands._common import (
+    add_server_flag,
+    add_settings_flags,
+    check_server_model,
+    embedder_for,
+    server_client,
+    settings_from_args,
+)
+from rag_answer.errors import BadInputError, RagAnswerError
 from rag_answer.llm import load_generator
 from rag_answer.report.batch import ImageRequest, Outcome, ReportRunner, parse_formats, summary_table
 from rag_answer.report.resume import settings_fingerprint
 from rag_answer.report.run import Engine, local_engine, run_reports
 from rag_answer.settings import Settings
-from rag_answer.sources import expand_paths
+from rag_answer.sources import expand_paths, load_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: a cluster (default: start Ray here)")
     parser.add_argument("--workers", type=int, metavar="N", help="with --engine ray: actors (default CPUs / --threads)")
     add_settings_flags(parser, llm=True)
+    add_server_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -69,6 +80,12 @@ def _check_engine_flags(args: argparse.Namespace) -> None:
 
 
 def _engine(args: argparse.Namespace, settings: Settings, formats: tuple[str, ...]) -> Engine:
+    if (client := server_client(args)) is not None:
+        if args.image or args.engine == "ray":
+            raise BadInputError("--image and --engine ray are not available with --server",
+                                hint="drop them or drop --server")  # fmt: skip
+        check_server_model(client, args, "model", "judge_model")
+        return local_engine(RemoteReportRunner(client, args, formats))  # type: ignore[arg-type]
     if args.engine == "ray":
         from rag_answer.report.ray_engine import ray_engine  # Ray is imported on this path only
 
@@ -110,3 +127,38 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'kept' if outcome.reused else 'wrote'} {path}", file=sys.stderr)
     print(f"summary: {args.output / 'index.html'}", file=sys.stderr)
     return 1 if any(outcome.failed for outcome in outcomes) else 0
+
+
+class RemoteReportRunner:
+    """ReportRunner's run_one, done by a running server: the same files (but their timings block) and outcomes."""
+
+    def __init__(self, client, args: argparse.Namespace, formats: tuple[str, ...]) -> None:
+        self.client = client
+        self.outdir: Path = args.output
+        self.formats = formats
+        self.claims = not args.no_claims
+        overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
+        self.overrides = {name: value for name, value in overrides.items() if value is not None}
+
+    def run_one(self, path: Path, name: str) -> Outcome:
+        started = time.perf_counter()
+        try:
+            source = load_source(path)  # bad input is reported here, with this machine's path, as in-process
+            if not (source.question or "").strip():
+                hint = "a prompt file states the user's question"
+                raise BadInputError("no question found", path=str(path), hint=hint)
+            # the file's exact bytes (load_source accepted them as UTF-8): the evidence record hashes them
+            text = path.read_bytes().decode("utf-8")
+            payload = {"prompt_file": text, "file_name": path.name, "name": name, "format": "json",
+                       "formats": list(self.formats), "claims": self.claims, "settings": self.overrides}  # fmt: skip
+            reply = self.client.post("/api/report", payload)
+            written = []
+            for extension in self.formats if reply["status"] != "failed" else ():
+                target = self.outdir / f"{name}.{extension}"
+                atomic_write_text(target, reply["documents"][extension])
+                written.append(target)
+        except RagAnswerError as exc:
+            return Outcome(path, name, "failed", time.perf_counter() - started, error=exc.one_line())
+        return Outcome(path, name, reply["status"], time.perf_counter() - started, reply["links"], reply["flagged"],
+                       reply["repairs"], reply["error"], written, markers=reply.get("markers"),
+                       verdicts=reply.get("verdicts"))  # fmt: skip

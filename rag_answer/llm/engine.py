@@ -30,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag_answer.errors import ModelError
+from rag_answer.errors import ContextOverflowError, ModelError
 from rag_answer.llm.chat_template import ChatTemplate
 from rag_answer.llm.model_files import ModelFile
 from rag_answer.llm.sampling import choose_token, penalize_repeats
@@ -187,7 +187,7 @@ class LlamaEngine:
             raise ModelError("empty prompt suffix: nothing to answer")
         total = len(prefix_tokens) + len(suffix_tokens)
         if total + max_tokens > self.n_ctx:
-            raise ModelError(
+            raise ContextOverflowError(
                 f"prompt ({total} tokens) plus answer ({max_tokens}) exceed the context of {self.n_ctx}",
                 hint="lower --top-k or --max-tokens, or raise RAG_ANSWER_N_CTX",
             )
