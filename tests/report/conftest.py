@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "000_54cb972efbc5016b.txt"
 TEST_PROMPTS = ROOT / "tests" / "data" / "prompts"
 _BLOCK = re.compile(r"Source \((recommended model|paper)\): (.*)\nSummary: (.*)")
-GENERIC_WORKFLOW = "Fits: yes\nInput: the user's data\nOutput: the result the user asked for."
+GENERIC_WORKFLOW = "Input: the user's data\nOutput: the result the user asked for."
 
 Script = Callable[[str, str], str]
 
@@ -38,7 +38,7 @@ def entry_script(readings: dict[str, str] = EXAMPLE_READINGS, task: str = TASK_R
         _, title, summary = block.groups()
         first = "" if summary.startswith("(none supplied") else re.split(r"(?<=[a-z0-9)])\. ", summary)[0]
         reading = f"Offers: {title.rstrip('.')}.\nAnswer: {first.rstrip('.') or 'none'}."
-        if "Fits:" in suffix:
+        if "Input:" in suffix:  # a recommended model's request
             return GENERIC_WORKFLOW + ("\n" + reading if "Offers:" in suffix else "")
         return reading
 

@@ -57,7 +57,7 @@ def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(mak
                              "Atlas [@the-skin-game]. A sparse convolution scheme recovers")  # fmt: skip
     workflow = _part(markdown, "### 3. Workflow (input -> model -> output)")
     assert workflow.startswith("- Input: a text prompt describing a studio portrait -> Model: "
-                               "[@txt2img-stablediffusionv1] -> Output: a photorealistic portrait.")  # fmt: skip
+                               "[@txt2img-stablediffusionv1] -> Output: a photorealistic portrait (read from its name only).")  # fmt: skip
     assert 'model1["Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism"]' in markdown
     papers = _part(markdown, "### 4. Relevant papers and tools").splitlines()
     assert papers[0].startswith("- [@the-skin-game] A training and evaluation framework")  # most relevant first
