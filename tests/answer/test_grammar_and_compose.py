@@ -165,5 +165,6 @@ def test_a_vague_subject_is_replaced_by_the_entrys_name() -> None:
     assert answer_sentence(reading) == "AOD-Net trains on synthetic hazy images [@aod-net-all]."
     untitled = Entry("deep-learning", "paper", "Deep learning for clouds", None, None, "x", Origin("f", 1))
     assert answer_sentence(Reading(untitled, answer="It works")) == "It works [@deep-learning]."
+    assert answer_sentence(Reading(entry, answer="The software uses a CNN")) == "AOD-Net uses a CNN [@aod-net-all]."
     named = Reading(entry, answer="The paper presents AOD-Net, a light-weight CNN")
     assert answer_sentence(named) == "The paper presents AOD-Net, a light-weight CNN [@aod-net-all]."  # not twice
