@@ -41,7 +41,9 @@ def links_line(entry: Entry) -> str:
     return " | ".join(parts) if parts else "no links supplied"
 
 
-_VAGUE_SUBJECT = re.compile(r"^(?:(?:The|This) (?:source|paper|study|work|article|method|approach|software|system|framework)|It)\b")
+_VAGUE_SUBJECT = re.compile(
+    r"^(?:(?:The|This) (?:source|paper|study|work|article|method|approach|software|system|framework)|It)\b"
+)
 
 
 def short_name(entry: Entry) -> str | None:
