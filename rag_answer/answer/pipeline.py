@@ -112,6 +112,16 @@ def relevance_order(context: Context) -> list[Entry]:
     return ranked
 
 
+def entries_to_read(context: Context, *, full: bool) -> list[Entry]:
+    """The entries an answer reads, one model call each, most relevant first. A follow-up (short form) is answered
+    from evidence (a name-only model has none) and only from entries on its topic."""
+    if full:
+        return relevance_order(context)
+    scores = entry_scores(context)
+    return [entry for entry in relevance_order(context) if entry.summary.strip()
+            and scores.get(entry.id, -1.0) >= FOLLOW_UP_RELEVANCE * context.best_score]  # fmt: skip
+
+
 _ASKING = "(?:what|how|why|which|where|when|who|whose|does|do|is|are|can|could|should|would|will)"
 
 
@@ -161,12 +171,7 @@ def answer_question(
     if full:
         task, stats = read_task(generator, question, settings)
     readings: list[Reading] = []
-    scores = entry_scores(context)
-    for entry in relevance_order(context):
-        if not full and not entry.summary.strip():
-            continue  # a follow-up is answered from evidence; a name-only model has none
-        if not full and scores.get(entry.id, -1.0) < FOLLOW_UP_RELEVANCE * context.best_score:
-            continue  # off the follow-up's topic
+    for entry in entries_to_read(context, full=full):
         reading, call = read_entry(generator, entry, question, settings)
         readings.append(reading)
         stats = call if stats is None else stats.add(call)

@@ -28,7 +28,7 @@ from typing import Any
 
 from rag_answer.answer import AnswerResult, Turn, answer_question
 from rag_answer.answer.context import Context, select_context
-from rag_answer.answer.pipeline import relevance_order
+from rag_answer.answer.pipeline import entries_to_read
 from rag_answer.answer.verify import Verification, verify_answer
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry, SourceSet
@@ -228,7 +228,7 @@ class ChatSession:
         context = self._context(query)
         if not context.entries or context.best_score < self.settings.min_score:
             return []
-        return [entry for entry in relevance_order(context) if full or entry.summary.strip()]
+        return entries_to_read(context, full=full)
 
     # -- asking ------------------------------------------------------------------------------------------------
 
