@@ -5,7 +5,8 @@
 * free text is drawn from words that cannot spell a URL, a domain or an arXiv id: no ':' or '/', and a '.'
   inside a word only in a decimal ("0.85", "3.5x"), a version ("Qwen2.5", "v1.5") or a fixed abbreviation
   ("e.g."); so github.com, v1.pdf and 2502.02500 cannot be written;
-* punctuation sits only at the end of a word, so words cannot run together ("maps,like");
+* punctuation sits only at the end of a word, so words cannot run together ("maps,like"), and never after the
+  last word, so a phrase cannot stop mid-list; a workflow input or output is at most 16 words;
 * a sentence ends with "." after a whole word, and the word caps are far above what the answers need.
 """
 
@@ -15,9 +16,12 @@ NONE_ANSWER = "none"
 
 _WORDS = "\n".join(
     [
-        'phrase ::= word (" " word){0,35}',
-        'sentence ::= word (" " word){2,55}',
+        # the last word carries no comma: a phrase or sentence never stops mid-list ("Bass, Drum, Piano,")
+        'phrase ::= (word " "){0,35} last',
+        'short ::= (word " "){0,15} last',
+        'sentence ::= (word " "){2,55} last',
         'word ::= "("? core ")"? [,;]?',
+        'last ::= "("? core ")"?',
         "core ::= abbrev | number | version | plain",
         'abbrev ::= "e.g." | "i.e." | "et al." | "vs."',
         "plain ::= [A-Za-z0-9'%+&\\-]{1,30}",
@@ -48,7 +52,7 @@ def model_grammar(*, with_evidence: bool) -> str:
     tail = ' "\\nOffers: " phrase ".\\nAnswer: " ("' + NONE_ANSWER + '." | sentence ".")' if with_evidence else ""
     return "\n".join(
         [
-            f'root ::= "Input: " phrase "\\nOutput: " phrase "."{tail}',
+            f'root ::= "Input: " short "\\nOutput: " short "."{tail}',
             _WORDS,
         ]
     )

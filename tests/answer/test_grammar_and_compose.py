@@ -53,6 +53,7 @@ BAD = [
     "Offers: the file v1.pdf.\nAnswer: none.",
     "Offers: a link.\nAnswer: see https://x.",  # ":" and "/" cannot be written in free text
     "Offers: depth maps,like this.\nAnswer: none.",  # words cannot run together
+    "Offers: vocals, bass, drums,.\nAnswer: none.",  # a phrase cannot stop mid-list
 ]
 
 
@@ -73,6 +74,9 @@ def test_model_and_task_grammars(small_llm) -> None:
     assert grammar_accepts(small_llm, model_grammar(with_evidence=False),
                            "Input: a hazy photo\nOutput: a stylised painting.")  # fmt: skip
     assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), "Fits: no\nInput: x")
+    many = " ".join(["stems"] * 17)  # a workflow input or output is at most 16 words
+    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), f"Input: music\nOutput: {many}.")
+    assert grammar_accepts(small_llm, model_grammar(with_evidence=False), f"Input: music\nOutput: {many[6:]}.")
     assert grammar_accepts(small_llm, task_grammar(), "The user wants to remove haze from photos.")
     assert not grammar_accepts(small_llm, task_grammar(), "Remove haze.")
 
