@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,7 @@ def main() -> int:
     parser.add_argument("--prompt", default="examples/000_54cb972efbc5016b.txt")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "chat.md")
     args = parser.parse_args()
-    config = ROOT / ".chat-transcript-tmux.conf"
+    config = Path(tempfile.mkdtemp(prefix="chat-transcript-")) / "tmux.conf"
     config.write_text("set -g history-limit 50000\nset -g escape-time 50\nset -g status off\n")
     tmux = Tmux(f"rag-chat-transcript-{os.getpid()}", config)
     env = {key: value for key, value in os.environ.items() if key.startswith("RAG_")}
