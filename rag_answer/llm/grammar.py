@@ -22,11 +22,13 @@ _WORDS = "\n".join(
         'sentence ::= (word " "){2,55} last',
         'word ::= "("? core ")"? [,;]?',
         'last ::= "("? core ")"?',
-        "core ::= abbrev | number | version | plain",
+        "core ::= abbrev | number | thousands | version | plain",
         'abbrev ::= "e.g." | "i.e." | "et al." | "vs."',
         "plain ::= [A-Za-z0-9'%+&\\-]{1,30}",
         # 0.85, 1.5B, 3.5x, 11.2%: at most three digits after the point, so no arXiv id.
         'number ::= [0-9]{1,6} "." [0-9]{1,3} [A-Za-z%]{0,2}',
+        # 2,422 and 1,000,000: a thousands separator is the one comma allowed inside a word
+        'thousands ::= [0-9]{1,3} ("," [0-9]{3}){1,3}',
         # Qwen2.5, GPT-3.5, v1.5: letters ending in a digit, a point, digits.
         'version ::= [A-Za-z] [A-Za-z0-9\\-]{0,20} [0-9] "." [0-9]{1,3} [A-Za-z]{0,2}',
     ]

@@ -46,6 +46,7 @@ GOOD = [
     "Offers: a benchmark of DINOv2 (ViT) models, e.g. on HAM10000.\nAnswer: It reaches a macro F1 of 0.85 on HAM10000.",
     "Offers: Qwen2.5 and GPT-3.5 baselines.\nAnswer: The model runs 3.5x faster, i.e. in real time.",
     "Offers: a matting framework.\nAnswer: none.",
+    "Offers: Zero-DCE.\nAnswer: It is trained on 2,422 multi-exposure images and 79,416 parameters.",
 ]
 BAD = [
     "Offers: code at github.com.\nAnswer: none.",  # a domain
