@@ -102,10 +102,12 @@ def answers_section() -> list[str]:
     run = json.loads((folder / "RUN.json").read_text("utf-8"))
     out = ["## Answers on the test split (eval/fields_eval.py)", "",
            f"Command: `{run['command']}` at commit {run['commit']}" + (f" ({run['note']})" if run.get("note") else "")
-           + ". The first files of the test split (never used for tuning), in order; rag-answer and the LangChain "
-           "retrieval chain (eval/langchain_baseline.py: "
-           "FAISS + HuggingFaceEmbeddings + LlamaCpp on the same GGUF, links in its context) under the same threads, "
-           "seed and output budget (max_tokens 600). Every FINAL text is audited by the claim checker with the 1.5B "
+           + ". The first files of the test split (never used for tuning), in order; "
+           + ("rag-answer and the LangChain retrieval chain (eval/langchain_baseline.py: FAISS + "
+              "HuggingFaceEmbeddings + LlamaCpp on the same GGUF, links in its context) under the same threads, "
+              "seed and output budget (max_tokens 600)" if any(k.startswith("langchain") for k in summary)
+              else "rag-answer only (the LangChain baseline was not run this time)")
+           + ". Every FINAL text is audited by the claim checker with the 1.5B "
            "judge against all entries of its file, independently of what the system did. *Directness* is the 1.5B "
            "asked whether the answer part (for the baseline, its whole text) directly answers the question: 3 x "
            "P(yes) (+ half of P(partly)). *Artefacts*: glued words, broken abbreviations, repeated runs, instruction "
