@@ -1,7 +1,7 @@
 """BENCHMARKS.md, rendered from the raw results committed in bench/results/ (never edited by hand).
 
     python bench/make_benchmarks.py              # render (seconds)
-    python bench/make_benchmarks.py --run NAME   # first rerun a benchmark (answer_speed, fast, serve, ray), then render
+    python bench/make_benchmarks.py --run NAME   # first rerun one (answer_speed, fast, serve, ray, spec), then render
 
 Each section comes from one benchmark script's raw JSON through that script's render_markdown(), and names the
 command, machine and commit it was measured at. Sections measured by earlier scripts that kept no raw JSON are
@@ -27,12 +27,17 @@ SECTIONS = [
     ("fast", "fast_bench", RESULTS / "fast.json"),
     ("serve", "serve_bench", RESULTS / "serve.json"),
     ("ray", "ray_bench", RESULTS / "ray.json"),
+    ("spec", "spec_bench", RESULTS / "spec.json"),
+    ("spec_nollamafile", "spec_bench", RESULTS / "spec_nollamafile.json"),
 ]
+# Sections whose run needs a set-up this command does not make: how to run them instead.
+BY_HAND = {"spec_nollamafile": "the commands in bench/spec_bench.py's docstring (llama.cpp built without llamafile)"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", action="append", default=[], choices=[name for name, _, _ in SECTIONS])
+    rerunnable = [name for name, _, _ in SECTIONS if name not in BY_HAND]
+    parser.add_argument("--run", action="append", default=[], choices=rerunnable)
     args = parser.parse_args()
     for name in args.run:
         module = dict((n, m) for n, m, _ in SECTIONS)[name]
@@ -44,7 +49,8 @@ def main() -> int:
              ""]  # fmt: skip
     for name, module, raw in SECTIONS:
         if not raw.is_file():
-            parts += [f"## {name}", "", f"Not measured yet: `python bench/make_benchmarks.py --run {name}`.", ""]
+            how = BY_HAND.get(name, f"`python bench/make_benchmarks.py --run {name}`")
+            parts += [f"## {name}", "", f"Not measured yet: {how}.", ""]
             continue
         render = importlib.import_module(module).render_markdown
         parts += [render(json.loads(raw.read_text("utf-8"))).strip(), ""]

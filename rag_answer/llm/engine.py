@@ -22,6 +22,7 @@ import ctypes
 import hashlib
 import os
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -32,10 +33,12 @@ import numpy as np
 
 from rag_answer.errors import ContextOverflowError, ModelError
 from rag_answer.llm.chat_template import ChatTemplate
+from rag_answer.llm.lookup_draft import LookupDrafter
 from rag_answer.llm.model_files import ModelFile
 from rag_answer.llm.sampling import choose_token, penalize_repeats
 
 N_BATCH = 512
+MAX_DRAFT_LIMIT = 32
 _MEMORY_STATES_BYTES = 512 * 1024 * 1024  # prefix states kept in memory (1.5B: about 28 KB per token)
 
 
@@ -48,6 +51,8 @@ class GenerationStats:
     seconds_to_first_token: float = 0.0
     seconds_total: float = 0.0
     calls: int = 1  # generation calls summed into these figures
+    drafted_tokens: int = 0  # tokens guessed by prompt lookup and checked by the model
+    accepted_tokens: int = 0  # of those, the ones the model chose itself
 
     @property
     def tokens_per_second(self) -> float:
@@ -69,6 +74,8 @@ class GenerationStats:
             seconds_to_first_token=self.seconds_to_first_token or other.seconds_to_first_token,
             seconds_total=self.seconds_total + other.seconds_total,
             calls=self.calls + other.calls,
+            drafted_tokens=self.drafted_tokens + other.drafted_tokens,
+            accepted_tokens=self.accepted_tokens + other.accepted_tokens,
         )
 
 
@@ -88,11 +95,19 @@ class TextGenerator(Protocol):
 
 
 class LlamaEngine:
-    def __init__(self, model: ModelFile, *, threads: int, n_ctx: int, seed: int, state_dir: Path | None):
+    def __init__(
+        self, model: ModelFile, *, threads: int, n_ctx: int, seed: int, state_dir: Path | None, max_draft: int = 0
+    ):
         try:
+            import llama_cpp
             from llama_cpp import Llama
         except ImportError:
             raise ModelError("llama-cpp-python is not installed", hint="run scripts/install.sh") from None
+        if not 0 <= max_draft <= MAX_DRAFT_LIMIT:
+            raise ModelError(f"max_draft must be 0..{MAX_DRAFT_LIMIT}, not {max_draft}")
+        self.max_draft = max_draft  # 0: one token per llama_decode; else up to this many looked-up guesses
+        self._batch = llama_cpp.llama_batch_init(MAX_DRAFT_LIMIT + 1, 0, 1)
+        weakref.finalize(self, llama_cpp.llama_batch_free, self._batch)
         self.model_name = model.name
         self.model_sha256 = model.sha256
         self.n_ctx = n_ctx
@@ -132,7 +147,7 @@ class LlamaEngine:
         started = time.perf_counter()
         stats = GenerationStats()
         self.last_stats = stats
-        self._evaluate_canonically(prefix, suffix, max_tokens, stats)
+        prompt_tokens = self._evaluate_canonically(prefix, suffix, max_tokens, stats)
         vocab = self.llm._model.vocab
         sampler = llama_cpp.llama_sampler_init_grammar(vocab, grammar.encode(), b"root") if grammar else None
         if grammar and not sampler:
@@ -140,22 +155,48 @@ class LlamaEngine:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         rng = np.random.default_rng(seed)
         generated: list[int] = []
+        drafter = LookupDrafter(prompt_tokens) if self.max_draft > 0 else None
+
+        def choose(logits: np.ndarray) -> int | None:
+            token = choose_token(llama_cpp, penalize_repeats(logits, generated), sampler, temperature, rng)
+            return None if token is None or llama_cpp.llama_vocab_is_eog(vocab, token) else token
+
+        def accept(token: int) -> str:
+            if sampler:
+                llama_cpp.llama_sampler_accept(sampler, token)
+            generated.append(token)
+            if drafter is not None:
+                drafter.append(token)
+            stats.generated_tokens += 1
+            if stats.generated_tokens == 1:
+                stats.seconds_to_first_token = time.perf_counter() - started
+            stats.seconds_total = time.perf_counter() - started
+            return decoder.decode(self.llm.detokenize([token]))
+
         try:
-            for _ in range(max_tokens):
-                token = choose_token(llama_cpp, penalize_repeats(self._logits(), generated), sampler, temperature, rng)
-                if token is None or llama_cpp.llama_vocab_is_eog(vocab, token):
-                    break
-                if sampler:
-                    llama_cpp.llama_sampler_accept(sampler, token)
-                generated.append(token)
-                stats.generated_tokens += 1
-                if stats.generated_tokens == 1:
-                    stats.seconds_to_first_token = time.perf_counter() - started
-                text = decoder.decode(self.llm.detokenize([token]))
-                stats.seconds_total = time.perf_counter() - started
-                if text:
+            # Each position's token is chosen exactly once, from that position's logits, in order, so greedy
+            # and seeded sampling give what one-token-at-a-time decoding gives. Drafted tokens only decide how
+            # many positions one llama_decode call evaluates; the model's choice decides what is kept.
+            token = choose(self._logits())
+            while token is not None:
+                if text := accept(token):
                     yield text
-                self.llm.eval([token])
+                if len(generated) >= max_tokens:
+                    break
+                draft = drafter.propose(min(self.max_draft, max_tokens - len(generated))) if drafter else []
+                rows = self._decode([token, *draft])
+                stats.drafted_tokens += len(draft)
+                kept = 0
+                token = choose(rows[0])
+                while kept < len(draft) and token == draft[kept] and len(generated) < max_tokens:
+                    if text := accept(token):
+                        yield text
+                    kept += 1
+                    token = choose(rows[kept])
+                stats.accepted_tokens += kept
+                self._forget_after(len(draft) - kept)
+                if len(generated) >= max_tokens:
+                    break
             if tail := decoder.decode(b"", final=True):
                 yield tail
         finally:
@@ -180,7 +221,7 @@ class LlamaEngine:
 
         return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(self.llm.n_vocab(),))
 
-    def _evaluate_canonically(self, prefix: str, suffix: str, max_tokens: int, stats: GenerationStats) -> None:
+    def _evaluate_canonically(self, prefix: str, suffix: str, max_tokens: int, stats: GenerationStats) -> list[int]:
         prefix_tokens = self.tokenize(prefix) if prefix else []
         suffix_tokens = self.tokenize(suffix)
         if not suffix_tokens:
@@ -195,6 +236,42 @@ class LlamaEngine:
         stats.prefix_cache = self._restore_prefix(prefix_tokens)
         stats.reused_tokens = len(prefix_tokens) if stats.prefix_cache in ("memory", "disk") else 0
         self.llm.eval(suffix_tokens)  # n_batch chunks counted from the prefix boundary
+        return prefix_tokens + suffix_tokens
+
+    def _decode(self, tokens: list[int]) -> list[np.ndarray]:
+        """Evaluate tokens at the next positions in one llama_decode; the logits after each of them."""
+        import llama_cpp
+
+        batch = self._batch
+        start = self.llm.n_tokens
+        if start + len(tokens) > self.n_ctx:
+            raise ContextOverflowError(f"the answer reached the context of {self.n_ctx} tokens")
+        batch.n_tokens = len(tokens)
+        for i, token in enumerate(tokens):
+            batch.token[i] = token
+            batch.pos[i] = start + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = 0
+            batch.logits[i] = True
+        if llama_cpp.llama_decode(self.llm.ctx, batch) != 0:
+            raise ModelError("llama.cpp failed to evaluate the answer's tokens")
+        self.llm.input_ids[start : start + len(tokens)] = tokens
+        self.llm.n_tokens = start + len(tokens)
+        n_vocab = self.llm.n_vocab()
+        return [
+            np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, i), shape=(n_vocab,))
+            for i in range(len(tokens))
+        ]
+
+    def _forget_after(self, count: int) -> None:
+        """Drop the last count positions from the KV cache: drafted tokens the model did not choose."""
+        import llama_cpp
+
+        if count <= 0:
+            return
+        keep = self.llm.n_tokens - count
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(self.llm.ctx), 0, keep, -1)
+        self.llm.n_tokens = keep
 
     def _clear(self) -> None:
         import llama_cpp
