@@ -1,7 +1,8 @@
 """Seconds per answer: this working tree against an earlier revision (default: the last landed commit before
-the per-entry pipeline), as cold `rag-answer ask --prompt FILE --json` processes, interleaved (old, new, old,
-new ...) on the same prompt files, presets, threads and seed. Also the share of each new answer spent in the
-claim check (timings.check_s / timings.total_s).
+the per-entry pipeline) and against the LangChain chain (eval/langchain_baseline.py: FAISS +
+HuggingFaceEmbeddings + LlamaCpp, same GGUF, threads and output budget), as cold processes, interleaved (old,
+new, LangChain, old, new, LangChain ...) on the same prompt files, presets, threads and seed. Also the share of
+each new answer spent in the claim check (timings.check_s / timings.total_s) and the tokens each side generated.
 
     python bench/answer_speed.py [--baseline 24ebb73] [--presets qwen2.5-coder-1.5b,qwen2.5-coder-0.5b]
 Writes bench/results/answer_speed.json; `python bench/make_benchmarks.py` renders its BENCHMARKS.md section.
@@ -48,21 +49,52 @@ def run_ask(code_dir: Path, prompt: Path, preset: str, threads: int, models: Pat
         "check_s", data["timings"].get("audit_s")), "generated_tokens": data["generation"]["generated_tokens"]}
 
 
+def run_langchain(prompt: Path, preset: str, threads: int, models: Path) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-home-") as home:
+        (Path(home) / "models").symlink_to(models)
+        env = dict(os.environ, RAG_ANSWER_HOME=home, RAG_ANSWER_SEED="0", PYTHONPATH=str(ROOT))
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "eval/langchain_baseline.py", "--prompt", str(prompt), "--model", preset,
+                               "--threads", str(threads)], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=1800)  # fmt: skip
+        wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"LangChain chain failed on {prompt}: {done.stderr.strip()[-300:]}")
+    return {"wall_s": round(wall, 2), "generated_tokens": _token_count(done.stdout.strip(), preset, models)}
+
+
+def _token_count(text: str, preset: str, models: Path) -> int:
+    """Tokens of the chain's answer in the GGUF's own vocabulary (LlamaCpp's stream does not report a count)."""
+    from llama_cpp import Llama
+
+    from rag_answer.llm import resolve_model
+
+    vocab = Llama(model_path=str(resolve_model(preset, models).path), vocab_only=True, verbose=False)
+    return len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+
+
 def render_markdown(data: dict) -> str:
     """The "## Seconds per answer" section of BENCHMARKS.md from bench/results/answer_speed.json."""
     lines = [TITLE, "", f"Command: `python bench/answer_speed.py` (working tree at {data['commit']} against "
              f"{data['baseline']}, {data['threads']} threads, {data['date']}). Each answer is a cold `rag-answer ask "
              "--prompt FILE --json` process with a fresh home (no index, no prompt state), old and new interleaved. "
-             "Raw rows: `bench/results/answer_speed.json`.", "",
-             "| preset | baseline median s | new median s | new / baseline | claim check share of new (median) | "
-             "tokens generated (baseline / new, median) |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+             "The LangChain chain (`eval/langchain_baseline.py`) runs as a cold process on the same GGUF, threads "
+             "and output budget (600 tokens). Raw rows: `bench/results/answer_speed.json`.", "",
+             "| preset | baseline median s | new median s | new / baseline | LangChain median s | LangChain / new | "
+             "claim check share of new (median) | tokens generated (baseline / new / LangChain, median) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for preset in dict.fromkeys(r["preset"] for r in data["rows"]):
         old = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "baseline"]
         new = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "new"]
+        chain = [r for r in data["rows"] if r["preset"] == preset and r["version"] == "langchain"]
         share = median(r["check_s"] / r["total_s"] for r in new if r["total_s"])
         before, after = median(r["wall_s"] for r in old), median(r["wall_s"] for r in new)
-        tokens = f"{median(r['generated_tokens'] for r in old):.0f} / {median(r['generated_tokens'] for r in new):.0f}"
-        lines.append(f"| {preset} | {before:.1f} | {after:.1f} | {after / before:.2f}x | {share:.0%} | {tokens} |")
+        tokens = " / ".join(f"{median(r['generated_tokens'] for r in rows):.0f}" if rows else "-"
+                            for rows in (old, new, chain))  # fmt: skip
+        lc_s = median(r["wall_s"] for r in chain) if chain else None
+        lc = f"{lc_s:.1f} | {lc_s / after:.2f}x" if lc_s else "- | -"
+        row = f"| {preset} | {before:.1f} | {after:.1f} | {after / before:.2f}x | {lc} | {share:.0%} | {tokens} |"
+        lines.append(row)
     lines += ["", "Files: " + ", ".join(f"`{name}`" for name in FILES) + "."]
     return "\n".join(lines) + "\n"
 
@@ -87,9 +119,10 @@ def main() -> int:
                 rows = []
                 for preset in args.presets.split(","):
                     for name in FILES:
-                        for version, code in (("baseline", old), ("new", ROOT)):
-                            row = {"preset": preset, "file": name, "version": version,
-                                   **run_ask(code, ROOT / name, preset, args.threads, models)}  # fmt: skip
+                        for version, code in (("baseline", old), ("new", ROOT), ("langchain", None)):
+                            measured = run_ask(code, ROOT / name, preset, args.threads, models) if code else \
+                                run_langchain(ROOT / name, preset, args.threads, models)
+                            row = {"preset": preset, "file": name, "version": version, **measured}
                             print(json.dumps(row), flush=True)
                             rows.append(row)
             finally:

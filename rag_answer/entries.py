@@ -36,6 +36,11 @@ class Entry:
     origin: Origin
 
     @property
+    def has_summary(self) -> bool:
+        """False for an entry supplied by name and links only: nothing in it can back a claim."""
+        return bool(self.summary.strip())
+
+    @property
     def links(self) -> tuple[str, ...]:
         return tuple(url for url in (self.paper_url, self.github_url) if url)
 

@@ -77,7 +77,7 @@ def paper_item(reading: Reading) -> str:
 def workflow_line(reading: Reading) -> str:
     """A name-only model's input and output are what its name says (drafted without the question), and say so."""
     line = f"- Input: {reading.input} -> Model: {marker(reading.entry.id)} -> Output: {reading.output}"
-    return line + (f" {NAME_ONLY_WORKFLOW}." if not reading.entry.summary.strip() else ".")
+    return line + (f" {NAME_ONLY_WORKFLOW}." if not reading.entry.has_summary else ".")
 
 
 def compose(
@@ -91,7 +91,7 @@ def compose(
     """The answer text (without the sources list). answers: the answer sentences kept, in relevance order."""
     answer_lines = [*answers, *(gap_sentence(part) for part in gaps)]
     if full:  # a follow-up asks about something else; the first turn said this
-        name_only = [r for r in readings if r.entry.kind == "model" and not r.entry.summary.strip()]
+        name_only = [r for r in readings if r.entry.kind == "model" and not r.entry.has_summary]
         answer_lines.extend(name_only_model_sentence(r.entry.id) for r in name_only)
     answer_text = " ".join(answer_lines) if answer_lines else gap_sentence("the question as asked")
     if not full:

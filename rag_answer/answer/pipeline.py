@@ -118,7 +118,7 @@ def entries_to_read(context: Context, *, full: bool) -> list[Entry]:
     if full:
         return relevance_order(context)
     scores = entry_scores(context)
-    return [entry for entry in relevance_order(context) if entry.summary.strip()
+    return [entry for entry in relevance_order(context) if entry.has_summary
             and scores.get(entry.id, -1.0) >= FOLLOW_UP_RELEVANCE * context.best_score]  # fmt: skip
 
 

@@ -52,7 +52,7 @@ def read_task(generator: TextGenerator, question: str, settings: Settings) -> tu
 def read_entry(
     generator: TextGenerator, entry: Entry, question: str, settings: Settings
 ) -> tuple[Reading, GenerationStats]:
-    has_summary = bool(entry.summary.strip())
+    has_summary = entry.has_summary
     if entry.kind == "model":
         name = "model_evidence_request" if has_summary else "model_request"
         grammar, kind = model_grammar(with_evidence=has_summary), ("model_evidence" if has_summary else "model")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import re
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,8 +34,8 @@ from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry, SourceSet
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import Hit, RestrictedIndex, search
-from rag_answer.llm.chat_template import ChatTemplate
-from rag_answer.llm.engine import GenerationStats, TextGenerator
+from rag_answer.llm.engine import TextGenerator
+from rag_answer.llm.stoppable import GenerationStopped, StoppableGenerator
 from rag_answer.settings import Settings
 
 # Earlier questions a follow-up is retrieved with, at most (the chain of questions it refers back through).
@@ -57,59 +57,6 @@ def refers_back(question: str) -> bool:
     """Whether a question reads as a follow-up to an earlier turn (and so cannot be retrieved on its own)."""
     text = " ".join(question.split())
     return bool(_CONTINUES.search(text) or _POINTS_BACK.search(text))
-
-
-class GenerationStopped(Exception):
-    """The user stopped the answer being generated (Ctrl-C); raised between tokens, so the engine is intact."""
-
-
-class _StoppableGenerator:
-    """Wraps a TextGenerator: stops between tokens (and before a judge call) when asked; counts the calls."""
-
-    def __init__(self, inner: TextGenerator) -> None:
-        self.inner = inner
-        self.model_name = inner.model_name
-        self.model_sha256 = inner.model_sha256
-        self.calls = 0
-        self.stop_requested = False
-
-    @property
-    def last_stats(self) -> GenerationStats:
-        return self.inner.last_stats
-
-    @property
-    def template(self) -> ChatTemplate:
-        return self.inner.template
-
-    def stream(
-        self, prefix: str, suffix: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
-    ) -> Iterator[str]:
-        if self.stop_requested:
-            raise GenerationStopped
-        self.calls += 1
-        pieces = self.inner.stream(
-            prefix, suffix, grammar=grammar, max_tokens=max_tokens, temperature=temperature, seed=seed
-        )
-        try:
-            for piece in pieces:
-                if self.stop_requested:
-                    raise GenerationStopped
-                yield piece
-                if self.stop_requested:
-                    raise GenerationStopped
-        finally:
-            close = getattr(pieces, "close", None)
-            if close:
-                close()  # runs the engine's cleanup now; it is suspended after sampling, before evaluating
-
-    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
-        if self.stop_requested:
-            raise GenerationStopped
-        self.calls += 1
-        scores = self.inner.choice_logprobs(prefix, suffix, choices)
-        if self.stop_requested:
-            raise GenerationStopped
-        return scores
 
 
 @dataclass
@@ -159,7 +106,7 @@ class ChatSession:
     ) -> None:
         self.index = index
         self.embedder = embedder
-        self.generator = _StoppableGenerator(generator)
+        self.generator = StoppableGenerator(generator)
         self.raw_generator = generator
         self.source_nos = source_nos
         self.label = label

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from rag_answer.chat.session import GenerationStopped
 from rag_answer.errors import ContextOverflowError, ModelError, RagAnswerError
+from rag_answer.llm.stoppable import GenerationStopped
 from rag_answer.server.jobs import TooLargeError
 from rag_answer.server.state import ServerState, UnknownModelError
 from rag_answer.server.worker import ServerBusyError

@@ -17,14 +17,14 @@ from rag_answer.audit import AuditReport, audit
 from rag_answer.audit.judge import LlmJudge
 from rag_answer.chat.commands import is_command
 from rag_answer.chat.piped import logical_lines, run_piped
-from rag_answer.chat.session import ChatSession, GenerationStopped
+from rag_answer.chat.session import ChatSession
 from rag_answer.entries import Entry, SourceSet
 from rag_answer.errors import BadInputError
 from rag_answer.index_store.cache import cached_index
+from rag_answer.llm.stoppable import GenerationStopped, StoppableGenerator
 from rag_answer.report.batch import ReportRunner
 from rag_answer.server.schemas import AskRequest, AuditRequest, ChatRequest, ReportRequest
 from rag_answer.server.state import ServerState, Target, prompt_from_text
-from rag_answer.server.worker import ObservedGenerator
 from rag_answer.settings import Settings
 
 
@@ -88,7 +88,7 @@ def run_ask(
     else:
         assert plan.source is not None
         index = cached_index(plan.source, state.embedder, plan.settings.cache_dir, progress=False)
-    generator = ObservedGenerator(state.generator, stop, on_token)
+    generator = StoppableGenerator(state.generator, stop.is_set, on_token)
     return answer_question(plan.question, index, state.embedder, generator, plan.settings,
                            source_nos=plan.source_nos, history=plan.history, on_text=on_text)  # fmt: skip
 
@@ -138,7 +138,7 @@ def _answer_offset(text: str, own: SourceSet) -> int:
 
 def run_audit(state: ServerState, plan: AuditPlan, stop: threading.Event) -> AuditReport:
     request = plan.request
-    judge = LlmJudge(ObservedGenerator(state.generator, stop, None)) if request.claims and request.judge else None
+    judge = LlmJudge(StoppableGenerator(state.generator, stop.is_set)) if request.claims and request.judge else None
     return audit(plan.answer, plan.entries, embedder=state.embedder if request.claims else None, claims=request.claims,
                  line_offset=plan.line_offset, source=request.source or "request", judge=judge)  # fmt: skip
 
@@ -164,7 +164,7 @@ def plan_report(request: ReportRequest) -> SourceSet:
 
 def run_report(state: ServerState, request: ReportRequest, stop: threading.Event) -> dict[str, Any]:
     """What `rag-answer report` writes for this prompt file, rendered in a private folder and read back."""
-    generator = ObservedGenerator(state.generator, stop, None)
+    generator = StoppableGenerator(state.generator, stop.is_set)
     overrides = {key: value for key, value in request.settings.model_dump().items() if value is not None}
     formats = tuple(dict.fromkeys(request.formats)) if request.format == "json" else (request.format,)
     with tempfile.TemporaryDirectory(prefix="rag-answer-report-") as folder:
@@ -215,7 +215,7 @@ def run_chat(state: ServerState, plan: AskPlan, request: ChatRequest, stop: thre
     else:
         assert plan.source is not None
         index = cached_index(plan.source, state.embedder, plan.settings.cache_dir, progress=False)
-    session = ChatSession(index, state.embedder, ObservedGenerator(state.generator, stop, None), plan.settings,
+    session = ChatSession(index, state.embedder, StoppableGenerator(state.generator, stop.is_set), plan.settings,
                           source_nos=plan.source_nos, label=plan.source.path if plan.source else "")  # fmt: skip
     stdout = _Stream(lambda text: emit("stdout", {"text": text}))
     stderr = _Stream(lambda text: emit("stderr", {"text": text}))

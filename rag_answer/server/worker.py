@@ -8,14 +8,11 @@ that true by construction instead of by locking discipline.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from rag_answer.chat.session import GenerationStopped
 from rag_answer.errors import RagAnswerError
-from rag_answer.llm.chat_template import ChatTemplate
-from rag_answer.llm.engine import GenerationStats, TextGenerator
 
 T = TypeVar("T")
 
@@ -63,47 +60,3 @@ class GenerationQueue:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-class ObservedGenerator:
-    """Wraps the shared TextGenerator for one request: reports each drafted token, and stops between tokens
-    (and before a judge call) once `stop` is set."""
-
-    def __init__(self, inner: TextGenerator, stop: threading.Event, on_token: Callable[[str], None] | None) -> None:
-        self.inner = inner
-        self.model_name = inner.model_name
-        self.model_sha256 = inner.model_sha256
-        self.stop = stop
-        self.on_token = on_token
-
-    @property
-    def last_stats(self) -> GenerationStats:
-        return self.inner.last_stats
-
-    @property
-    def template(self) -> ChatTemplate:
-        return self.inner.template
-
-    def stream(
-        self, prefix: str, suffix: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
-    ) -> Iterator[str]:
-        self._check()
-        pieces = self.inner.stream(
-            prefix, suffix, grammar=grammar, max_tokens=max_tokens, temperature=temperature, seed=seed
-        )
-        try:
-            for piece in pieces:
-                self._check()
-                if self.on_token:
-                    self.on_token(piece)
-                yield piece
-        finally:
-            close = getattr(pieces, "close", None)
-            if close:
-                close()  # the engine's cleanup runs now, between tokens, so the engine stays usable
-
-    def choice_logprobs(self, prefix: str, suffix: str, choices: Sequence[str]) -> dict[str, float]:
-        self._check()
-        return self.inner.choice_logprobs(prefix, suffix, choices)
-
-    def _check(self) -> None:
-        if self.stop.is_set():
-            raise GenerationStopped

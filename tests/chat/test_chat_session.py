@@ -22,10 +22,11 @@ from rag_answer.answer.verify import verify_answer
 from rag_answer.chat import ChatSession, GenerationStopped, run_command, run_piped
 from rag_answer.chat.output import WITHHELD, LinkGate, after_answer
 from rag_answer.chat.piped import logical_lines
-from rag_answer.chat.session import _StoppableGenerator, refers_back
+from rag_answer.chat.session import refers_back
 from rag_answer.cli import main
 from rag_answer.errors import BadInputError
 from rag_answer.index_store import build_index
+from rag_answer.llm.stoppable import StoppableGenerator
 from rag_answer.settings import load_settings
 from rag_answer.sources import load_source
 from tests.doubles.fake_llm import EXAMPLE_READINGS, TASK_REPLY, FakeGenerator, reading_script
@@ -239,7 +240,7 @@ def test_stop_before_a_judge_call(example_index, real_embedder, settings) -> Non
 
 def test_the_stoppable_wrapper_passes_the_generator_through_and_stops_between_calls() -> None:
     inner = FakeGenerator("Offers: x.\nAnswer: none.")
-    wrapper = _StoppableGenerator(inner)
+    wrapper = StoppableGenerator(inner)
     assert wrapper.template is inner.template and wrapper.model_name == "fake"
     assert "".join(wrapper.stream("p", "s", grammar=None, max_tokens=8, temperature=0.0, seed=0)) == inner.script
     assert wrapper.choice_logprobs("p", "s", ["yes", "no"]) == {"yes": 0.0, "no": -30.0}
@@ -256,7 +257,7 @@ def test_the_stoppable_wrapper_passes_the_generator_through_and_stops_between_ca
             judging.stop_requested = True
             return super().choice_logprobs(prefix, suffix, choices)
 
-    judging = _StoppableGenerator(StopsWhileJudging("x"))
+    judging = StoppableGenerator(StopsWhileJudging("x"))
     with pytest.raises(GenerationStopped):  # a stop during a judge call lands when it returns
         judging.choice_logprobs("p", "s", ["yes", "no"])
 

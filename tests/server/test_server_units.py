@@ -9,12 +9,13 @@ import pytest
 
 from rag_answer.chat.session import GenerationStopped
 from rag_answer.errors import BadInputError, ContextOverflowError, ModelError
+from rag_answer.llm.stoppable import StoppableGenerator
 from rag_answer.server.http import error_body
 from rag_answer.server.jobs import TooLargeError
 from rag_answer.server.openai_api import conversation
 from rag_answer.server.schemas import ChatMessage
 from rag_answer.server.state import UnknownModelError
-from rag_answer.server.worker import GenerationQueue, ObservedGenerator, ServerBusyError
+from rag_answer.server.worker import GenerationQueue, ServerBusyError
 from tests.doubles.fake_llm import FakeGenerator
 
 
@@ -48,7 +49,7 @@ def test_a_stopped_generation_ends_between_tokens_and_reports_what_it_drafted() 
     stop = threading.Event()
     drafted: list[str] = []
     inner = FakeGenerator("abcdefghijklmnopqrstuvwxyz", piece=2)
-    generator = ObservedGenerator(inner, stop, drafted.append)
+    generator = StoppableGenerator(inner, stop.is_set, drafted.append)
     pieces = generator.stream("p", "s", grammar=None, max_tokens=50, temperature=0.0, seed=0)
     assert [next(pieces), next(pieces)] == ["ab", "cd"]
     stop.set()
