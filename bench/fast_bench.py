@@ -298,6 +298,11 @@ def bench_first_token(baseline: str, rounds: int, preset: str, max_tokens: int) 
             "median_s": {label: median(values) for label, values in times.items()}}  # fmt: skip
 
 
+def _load_note(results: dict[str, Any]) -> str:
+    load = results.get("load_average")
+    return f", load average {load[0]:.1f} before and {load[1]:.1f} after" if load else ""
+
+
 def first_token_rows(results: dict[str, Any]) -> list[str]:
     if "first_token" not in results:
         return []
@@ -318,8 +323,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "## Torch-free start and the fast index (bench/fast_bench.py)",
         "",
         f"Command: `python bench/fast_bench.py` at commit {results['commit']} ({results['date']}), on "
-        f"{results['machine']}; the machine was shared with other work, so only ratios measured side by side "
-        f"in this run mean anything. Baseline = commit {proc['baseline']}. Raw numbers: `bench/results/fast.json`.",
+        f"{results['machine']}{_load_note(results)}; read the ratios measured side by side in this run rather than "
+        f"absolute times. Baseline = commit {proc['baseline']}. Raw numbers: `bench/results/fast.json`.",
         "",
         "| measure | baseline | this tree | ratio |",
         "|---|---:|---:|---:|",
@@ -403,6 +408,7 @@ def main() -> int:
         results["first_token"] = bench_first_token(args.baseline, args.rounds, args.preset, args.max_tokens)
         OUT.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     elif not args.render_only:
+        load_before = os.getloadavg()[0]
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
         results: dict[str, Any] = {
             "commit": commit.stdout.strip(),
@@ -426,6 +432,7 @@ def main() -> int:
         print("build over the eval prompt files ...", flush=True)
         results["build_real"] = bench_build_real()
         print(json.dumps(results["build_real"]), flush=True)
+        results["load_average"] = [load_before, os.getloadavg()[0]]
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     print(render_markdown(json.loads(OUT.read_text("utf-8"))))
