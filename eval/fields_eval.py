@@ -144,7 +144,33 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
         print(f"{kind}:{model} {path.name} {record['seconds']}s {record['metrics']['verdicts']}", flush=True)
 
 
+_STATED_GAP = re.compile(r'do not say: "([^"]+)"')
+
+
+def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
+    """(gaps stated, of those answered by the sources): each stated part is matched to the closest of its file's
+    labelled parts, as eval/tune_gaps.py does; a gap is false when that part is not one the labels leave
+    unanswered."""
+    import numpy as np
+
+    stated = false = 0
+    for row in rows:
+        parts = _STATED_GAP.findall(row["answer"])
+        if not parts:
+            continue
+        labels = json.loads((FIELDS / "labels" / f"{row['file'][:3]}.json").read_text("utf-8"))
+        gold = labels["unanswered"] + labels["asks"]
+        vectors = embedder.encode(parts + gold)
+        for vector in vectors[: len(parts)]:
+            stated += 1
+            false += int(np.argmax(vectors[len(parts) :] @ vector)) >= len(labels["unanswered"])
+    return stated, false
+
+
 def summarize(split: str) -> dict[str, Any]:
+    from rag_answer.embedder import get_embedder
+
+    embedder = get_embedder()
     summary: dict[str, Any] = {}
     for folder in sorted((OUT / split).glob("*")):
         rows = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
@@ -165,6 +191,7 @@ def summarize(split: str) -> dict[str, Any]:
             "artefacts_by_kind": {k: sum(x["artefacts"][k] for x in m) for k in ARTEFACTS},
             "unfit_model_said": f"{sum(x['says_unfit'] for x in unfit)}/{len(unfit)}",
             "gaps_said": f"{sum(x['says_gap'] for x in gaps)}/{len(gaps)}",
+            "gaps_stated_false": "{1}/{0}".format(*false_gaps(rows, embedder)),
             "refused": sum(r["refused"] for r in rows),
             "links_rejected": sum(x["links_rejected"] for x in m),
             "seconds_median": sorted(r["seconds"] for r in rows)[len(rows) // 2],

@@ -34,6 +34,19 @@ class LlmJudge:
             self._cache[key] = self._ask(claim, entry)
         return self._cache[key]
 
+    def covers(self, question: str, entry: Entry) -> float:
+        """Probability that the entry answers the question at least in part (before "the sources do not say")."""
+        key = (entry.id, entry.summary, "covers:" + question)
+        if key not in self._cache:
+            self.calls += 1
+            request = load_template("coverage_request").render(question=question.replace('"', "'"))
+            prefix, suffix = source_prompt(self.generator, entry, request)
+            logprobs = self.generator.choice_logprobs(prefix, suffix, [*YES, *NO])
+            yes = sum(math.exp(logprobs[word]) for word in YES)
+            no = sum(math.exp(logprobs[word]) for word in NO)
+            self._cache[key] = yes / (yes + no) if yes + no > 0 else 0.0
+        return self._cache[key]
+
     def _ask(self, claim: str, entry: Entry) -> float:
         self.calls += 1
         request = load_template("judge_request").render(claim=claim.replace('"', "'"))

@@ -158,3 +158,24 @@ def test_two_questions_get_different_answers(example_index, real_embedder, setti
     two, _ = ask(example_index, real_embedder, FakeGenerator(by_question), settings, "How does matting work here?",
                  history=history)  # fmt: skip
     assert one.sections["answer"] != two.sections["answer"]
+
+
+EXTRA_PART = "how much does the lighting rig cost in euros?"
+
+
+def _judged(covers: float):
+    """A judge that backs every claim and gives `covers` as P(yes) to "does this entry answer this part?"."""
+    return lambda prefix, suffix: covers if "even in part" in suffix else 0.99
+
+
+@pytest.mark.parametrize(("covers", "said"), [(0.1, True), (0.95, False)])
+def test_a_gap_is_said_only_when_no_entry_answers_that_part(
+    example_index, real_embedder, settings, covers: float, said: bool
+) -> None:
+    question = question_of(example_index).rstrip() + " And " + EXTRA_PART
+    generator = FakeGenerator(script(READINGS), judge_yes=_judged(covers))
+    result, _ = ask(example_index, real_embedder, generator, settings, question)
+    asked = [call for call in generator.calls if "even in part" in str(call.get("suffix", ""))]
+    assert asked, "the judge was never asked whether an entry answers the far part"
+    assert (EXTRA_PART in result.sections["answer"]) is said
+    assert (GAP_PHRASE in result.sections["answer"]) is said
