@@ -164,3 +164,24 @@ def test_list_item_marker_covers_the_item_and_link_fragments_join_their_sentence
     assert "(Paper:" in item[1].text
     paragraph = [claim for claim in report.claims if claim.line == 3]
     assert paragraph and paragraph[0].verdict == "uncited"  # outside a list item nothing is inherited
+
+
+def _one_entry(summary: str):
+    from rag_answer.entries import Entry, Origin, SourceSet
+
+    entry = Entry(id="patch", kind="paper", title="A Time Series is Worth 64 Words", paper_url="https://arxiv.org/abs/2211.14730",
+                  github_url=None, summary=summary, origin=Origin(path="inline", line=1))  # fmt: skip
+    return SourceSet(source_id="inline", path="inline", question=None, entries=(entry,))
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # both figures are in the entry, but not as a change from one to the other
+    ("PatchTST lowers the error from 21.0% to 16.7% [@patch].", "contradicted"),
+    ("PatchTST lowers the MSE by 21.0% and the MAE by 16.7% [@patch].", "supported"),
+    ("Its accuracy on the Traffic benchmark rose from 61.2% to 68.9% [@patch].", "supported"),
+])  # fmt: skip
+def test_a_change_between_two_figures_must_be_the_entrys_change(sentence: str, expected: str, embedder) -> None:
+    source = _one_entry("PatchTST segments time series into patches. PatchTST/64 reduces MSE by 21.0% and MAE by "
+                        "16.7% on average. Its accuracy on the Traffic benchmark rose from 61.2% to 68.9%.")  # fmt: skip
+    claim = audit(sentence, source, embedder=embedder).claims[0]
+    assert claim.verdict == expected, claim.reason
