@@ -167,12 +167,12 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
     return stated, false
 
 
-def summarize(split: str) -> dict[str, Any]:
+def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
     from rag_answer.embedder import get_embedder
 
     embedder = get_embedder()
     summary: dict[str, Any] = {}
-    for folder in sorted((OUT / split).glob("*")):
+    for folder in sorted(path for path in (root / split).glob("*") if path.is_dir()):
         rows = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
         if not rows:
             continue

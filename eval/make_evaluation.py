@@ -111,18 +111,23 @@ def answers_section() -> list[str]:
            "judge against all entries of its file, independently of what the system did. *Directness* is the 1.5B "
            "asked whether the answer part (for the baseline, its whole text) directly answers the question: 3 x "
            "P(yes) (+ half of P(partly)). *Artefacts*: glued words, broken abbreviations, repeated runs, instruction "
-           "echo, clauses cut before '->' or '.'. Seconds here were taken while other jobs shared the 2 cores: "
+           "echo, clauses cut before '->' or '.'. *Gap said*: answers saying the sources do not cover a part, of the "
+           "files whose labels leave a part unanswered; *stated gaps the sources do answer*: of every part an answer "
+           "says the sources do not cover, those closest to a labelled part the sources do answer. Seconds are "
+           "wall time per answer including its audit, whatever else ran: "
            "speed is measured in BENCHMARKS.md (`bench/answer_speed.py`), not here.", "",
            "| system | answers | answer has a supported cited sentence | directness (0-3) | relevant entries cited | "
            "flagged / judged sentences | supported | misattributed | contradicted | unsupported | artefacts | "
-           "unfit model said | gap said | refused | unsupplied links | median s | tokens (mean) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+           "unfit model said | gap said | stated gaps the sources do answer | refused | unsupplied links | median s | "
+           "tokens (mean) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for system, s in summary.items():
         v = s["verdicts"]
         out.append(f"| {system} | {s['answers']} | {s['answer_with_supported_sentence']} | {s['directness_mean']} | "
                    f"{s['relevant_covered']} | {pct(s['flagged_share'])} | {v['supported']} | {v['misattributed']} | "
                    f"{v['contradicted']} | {v['unsupported']} | {s['artefacts']} | {s['unfit_model_said']} | "
-                   f"{s['gaps_said']} | {s['refused']} | {s['links_rejected']} | {s['seconds_median']} | "
+                   f"{s['gaps_said']} | {s.get('gaps_stated_false', '–')} | {s['refused']} | {s['links_rejected']} | "
+                   f"{s['seconds_median']} | "
                    f"{s['generated_tokens_mean'] if s['generated_tokens_mean'] is not None else '–'} |")  # fmt: skip
     out += ["", "ALCE-style figures from the same audits: citation recall = supported sentences / claim sentences "
             "(cited or not); citation precision = supported cited sentences / cited sentences.", "",
@@ -134,6 +139,19 @@ def answers_section() -> list[str]:
         cited = claims - total["uncited"]
         out.append(f"| {system} | {pct(total['supported'] / claims if claims else None)} | "
                    f"{pct(total['supported'] / cited if cited else None)} |")  # fmt: skip
+    archive = RESULTS / "fields" / "archive"
+    for folder in sorted(path for path in archive.glob("*") if path.is_dir()):
+        sys.path.insert(0, str(ROOT))
+        from eval.fields_eval import summarize
+
+        run_before = json.loads((folder / "RUN.json").read_text("utf-8"))
+        for system, s in summarize(folder.name, archive).items():
+            v = s["verdicts"]
+            out += ["", f"Earlier run kept for comparison (`{folder.relative_to(ROOT)}`, {system} at commit "
+                    f"{run_before['commit']}: {run_before.get('note', '')}): {s['answers']} answers, directness "
+                    f"{s['directness_mean']}, flagged {pct(s['flagged_share'])} ({v['misattributed']} misattributed, "
+                    f"{v['contradicted']} contradicted, {v['unsupported']} unsupported), gap said {s['gaps_said']}, "
+                    f"stated gaps the sources do answer {s['gaps_stated_false']}."]  # fmt: skip
     notes = RESULTS / "fields" / "reading_notes.md"
     if notes.is_file():
         out += ["", notes.read_text("utf-8").strip(), ""]
@@ -177,11 +195,26 @@ def gaps_section() -> list[str]:
     done = subprocess.run([sys.executable, "eval/tune_gaps.py", "--split", "dev"], cwd=ROOT, capture_output=True,
                           text=True, check=True)  # fmt: skip
     table = [line for line in done.stdout.splitlines() if line[:1].isdigit() and "flagged" in line]
-    return ["## Gap threshold (eval/tune_gaps.py, dev split)", "",
-            "A part of the question is answered with the shared phrase \"The supplied sources do not say\" when its "
-            "best cosine to every passage of the retrieved entries is below `GAP_COVERAGE` (0.30, chosen here to keep "
-            "false gap reports low). Ground truth: the labels' unanswered parts.",
-            "", "```", *table, "```", ""]  # fmt: skip
+    out = ["## Gap threshold (eval/tune_gaps.py, dev split)", "",
+           "A part of the question is answered with the shared phrase \"The supplied sources do not say\" when its "
+           "best cosine to every passage of the retrieved entries is below `GAP_COVERAGE` (0.30, chosen here to keep "
+           "false gap reports low) and the judge finds no entry that answers it. Ground truth: the labels' "
+           "unanswered parts.", "", "```", *table, "```", ""]  # fmt: skip
+    judged = RESULTS / "gaps" / "dev.json"
+    if judged.is_file():
+        rows = [r for r in json.loads(judged.read_text("utf-8")) if r["covers"] is not None]
+        out += ["The judge's check of those parts (`python eval/tune_gaps.py --split dev --judge`, raw: "
+                "`eval/results/gaps/dev.json`): the 1.5B is asked of each entry whether it answers the part, and the "
+                "gap is said only when every P(yes) is below the cut (`GAP_JUDGED_YES` = 0.8).", "",
+                "| cut | gaps said | truly unanswered | answered by the sources |",
+                "|---:|---:|---:|---:|"]  # fmt: skip
+        for cut in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+            kept = [r for r in rows if max(r["covers"].values(), default=0.0) < cut]
+            true = sum(r["unanswered"] for r in kept)
+            label = "no judge" if cut > 1 else f"{cut:.1f}"
+            out.append(f"| {label} | {len(kept)} | {true} | {len(kept) - true} |")
+        out.append("")
+    return out
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ every passage of the retrieved entries is below the threshold. Ground truth: the
     python eval/tune_gaps.py --split dev --judge    # and, for the parts below GAP_COVERAGE, the judge's check:
                                                     # a part stays a gap only if no entry answers it (P(yes))
 
-Writes eval/results/gaps/<split>.json with every part's cosine, truth and (with --judge) per-entry P(yes).
+With --judge, writes eval/results/gaps/<split>.json: every part's cosine, truth and per-entry P(yes).
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ def main() -> int:
             print(f"  cut {cut:.1f}: gaps said {len(kept):2d}, true {hits:2d}, false {len(kept) - hits:2d}")
         for r in flagged:
             print(f"  {r[1]!s:5} {max(covers[(r[2], r[3])].values(), default=0.0):.2f} {r[2]} {r[3]}")
+    if judge is None:
+        return 0  # the committed raw results are the judged run's
     out = ROOT / "eval" / "results" / "gaps" / f"{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     records = [{"cosine": r[0], "unanswered": r[1], "file": r[2], "part": r[3], "covers": covers.get((r[2], r[3]))}
