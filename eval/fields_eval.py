@@ -148,9 +148,9 @@ _STATED_GAP = re.compile(r'do not say: "([^"]+)"')
 
 
 def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
-    """(gaps stated, of those answered by the sources): each stated part is matched to the closest of its file's
-    labelled parts, as eval/tune_gaps.py does; a gap is false when that part is not one the labels leave
-    unanswered."""
+    """(gaps stated, of those answered by the sources). Each stated part is matched to the closest of its file's
+    labelled asks; that ask is unanswered when it is the ask closest to one of the labels' unanswered parts (the
+    asks list every part, the unanswered ones too, in other words)."""
     import numpy as np
 
     stated = false = 0
@@ -159,11 +159,13 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
         if not parts:
             continue
         labels = json.loads((FIELDS / "labels" / f"{row['file'][:3]}.json").read_text("utf-8"))
-        gold = labels["unanswered"] + labels["asks"]
-        vectors = embedder.encode(parts + gold)
+        asks, unanswered = labels["asks"], labels["unanswered"]
+        vectors = embedder.encode(parts + asks + unanswered)
+        ask_v = vectors[len(parts) : len(parts) + len(asks)]
+        open_asks = {int(np.argmax(ask_v @ u)) for u in vectors[len(parts) + len(asks) :]}
         for vector in vectors[: len(parts)]:
             stated += 1
-            false += int(np.argmax(vectors[len(parts) :] @ vector)) >= len(labels["unanswered"])
+            false += int(np.argmax(ask_v @ vector)) not in open_asks
     return stated, false
 
 

@@ -102,7 +102,8 @@ def answers_section() -> list[str]:
     run = json.loads((folder / "RUN.json").read_text("utf-8"))
     out = ["## Answers on the test split (eval/fields_eval.py)", "",
            f"Command: `{run['command']}` at commit {run['commit']}" + (f" ({run['note']})" if run.get("note") else "")
-           + ". The first files of the test split (never used for tuning), in order; "
+           + f". {len(list((folder / 'rag-qwen2.5-coder-1.5b').glob('*.json')))} files of the test split, in order "
+           "(not used for tuning; the reading notes below say which fixes came from reading them); "
            + ("rag-answer and the LangChain retrieval chain (eval/langchain_baseline.py: FAISS + "
               "HuggingFaceEmbeddings + LlamaCpp on the same GGUF, links in its context) under the same threads, "
               "seed and output budget (max_tokens 600)" if any(k.startswith("langchain") for k in summary)

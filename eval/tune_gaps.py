@@ -50,16 +50,17 @@ def main() -> int:
         if not parts:
             continue
         passages = [p for e in source.entries for p in entry_passages(e)]
-        vectors = embedder.encode(parts + passages + labels["unanswered"] + labels["asks"])
+        asks, unanswered = labels["asks"], labels["unanswered"]
+        vectors = embedder.encode(parts + passages + asks + unanswered)
         part_v = vectors[: len(parts)]
         pass_v = vectors[len(parts) : len(parts) + len(passages)]
-        gold_v = vectors[len(parts) + len(passages) :]
-        n_un = len(labels["unanswered"])
+        ask_v = vectors[len(parts) + len(passages) : len(parts) + len(passages) + len(asks)]
+        # The asks list every part of the question; an ask is unanswered when it is the one closest to one of
+        # the labels' unanswered parts. A part is truly unanswered when its closest ask is such an ask.
+        open_asks = {int(np.argmax(ask_v @ u)) for u in vectors[len(parts) + len(passages) + len(asks) :]}
         for i, part in enumerate(parts):
             best = float((pass_v @ part_v[i]).max())
-            # A part is truly unanswered when it is closest to one of the labels' unanswered parts.
-            sims = gold_v @ part_v[i]
-            truth = bool(n_un) and int(np.argmax(sims)) < n_un
+            truth = int(np.argmax(ask_v @ part_v[i])) in open_asks
             rows.append((best, truth, path.name, part))
             if judge is not None and best < GAP_COVERAGE:
                 covers[(path.name, part)] = {e.id: judge.covers(part, e) for e in source.entries if e.has_summary}
