@@ -148,10 +148,9 @@ _STATED_GAP = re.compile(r'do not say: "([^"]+)"')
 
 
 def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
-    """(gaps stated, of those answered by the sources). Each stated part is matched to the closest of its file's
-    labelled asks; that ask is unanswered when it is the ask closest to one of the labels' unanswered parts (the
-    asks list every part, the unanswered ones too, in other words)."""
-    import numpy as np
+    """(gaps stated, of those answered by the sources): a stated gap is false when the labels do not leave its
+    part unanswered (eval/fields/gaps.py)."""
+    from eval.fields.gaps import open_asks, truly_unanswered
 
     stated = false = 0
     for row in rows:
@@ -162,10 +161,10 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
         asks, unanswered = labels["asks"], labels["unanswered"]
         vectors = embedder.encode(parts + asks + unanswered)
         ask_v = vectors[len(parts) : len(parts) + len(asks)]
-        open_asks = {int(np.argmax(ask_v @ u)) for u in vectors[len(parts) + len(asks) :]}
+        opened = open_asks(ask_v, vectors[len(parts) + len(asks) :])
         for vector in vectors[: len(parts)]:
             stated += 1
-            false += int(np.argmax(ask_v @ vector)) not in open_asks
+            false += not truly_unanswered(vector, ask_v, opened)
     return stated, false
 
 

@@ -20,6 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from eval.fields.gaps import open_asks, truly_unanswered  # noqa: E402
 from eval.fields.split import ROOT as FIELDS  # noqa: E402
 from eval.fields.split import prompt_files  # noqa: E402
 from rag_answer.answer.pipeline import GAP_COVERAGE, question_parts  # noqa: E402
@@ -55,12 +56,10 @@ def main() -> int:
         part_v = vectors[: len(parts)]
         pass_v = vectors[len(parts) : len(parts) + len(passages)]
         ask_v = vectors[len(parts) + len(passages) : len(parts) + len(passages) + len(asks)]
-        # The asks list every part of the question; an ask is unanswered when it is the one closest to one of
-        # the labels' unanswered parts. A part is truly unanswered when its closest ask is such an ask.
-        open_asks = {int(np.argmax(ask_v @ u)) for u in vectors[len(parts) + len(passages) + len(asks) :]}
+        opened = open_asks(ask_v, vectors[len(parts) + len(passages) + len(asks) :])
         for i, part in enumerate(parts):
             best = float((pass_v @ part_v[i]).max())
-            truth = int(np.argmax(ask_v @ part_v[i])) in open_asks
+            truth = truly_unanswered(part_v[i], ask_v, opened)
             rows.append((best, truth, path.name, part))
             if judge is not None and best < GAP_COVERAGE:
                 covers[(path.name, part)] = {e.id: judge.covers(part, e) for e in source.entries if e.has_summary}
