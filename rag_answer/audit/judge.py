@@ -30,30 +30,25 @@ class LlmJudge:
 
     def __call__(self, claim: str, entry: Entry) -> float:
         key = (entry.id, entry.summary, claim)
-        if key not in self._cache:
-            self._cache[key] = self._ask(claim, entry)
-        return self._cache[key]
+        return self._p_yes(key, entry, "judge_request", {"claim": claim}, partial=PARTIAL)
 
     def covers(self, question: str, entry: Entry) -> float:
         """Probability that the entry answers the question at least in part (before "the sources do not say")."""
         key = (entry.id, entry.summary, "covers:" + question)
+        return self._p_yes(key, entry, "coverage_request", {"question": question}, partial=())
+
+    def _p_yes(
+        self, key: tuple[str, str, str], entry: Entry, template: str, text: dict[str, str], *, partial: tuple[str, ...]
+    ) -> float:
+        """P(yes) to the template's request about the entry, asked once per key; a `partial` answer counts half."""
         if key not in self._cache:
             self.calls += 1
-            request = load_template("coverage_request").render(question=question.replace('"', "'"))
+            request = load_template(template).render(**{name: value.replace('"', "'") for name, value in text.items()})
             prefix, suffix = source_prompt(self.generator, entry, request)
-            logprobs = self.generator.choice_logprobs(prefix, suffix, [*YES, *NO])
+            logprobs = self.generator.choice_logprobs(prefix, suffix, [*YES, *NO, *partial])
             yes = sum(math.exp(logprobs[word]) for word in YES)
             no = sum(math.exp(logprobs[word]) for word in NO)
-            self._cache[key] = yes / (yes + no) if yes + no > 0 else 0.0
+            half = sum(math.exp(logprobs[word]) for word in partial)
+            total = yes + no + half
+            self._cache[key] = (yes + 0.5 * half) / total if total > 0 else 0.0
         return self._cache[key]
-
-    def _ask(self, claim: str, entry: Entry) -> float:
-        self.calls += 1
-        request = load_template("judge_request").render(claim=claim.replace('"', "'"))
-        prefix, suffix = source_prompt(self.generator, entry, request)
-        logprobs = self.generator.choice_logprobs(prefix, suffix, [*YES, *NO, *PARTIAL])
-        yes = sum(math.exp(logprobs[word]) for word in YES)
-        no = sum(math.exp(logprobs[word]) for word in NO)
-        partial = sum(math.exp(logprobs[word]) for word in PARTIAL)
-        total = yes + no + partial
-        return (yes + 0.5 * partial) / total if total > 0 else 0.0
