@@ -11,6 +11,7 @@ Writes bench/results/answer_speed.json; `python bench/make_benchmarks.py` render
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -20,6 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -65,12 +67,17 @@ def run_langchain(prompt: Path, preset: str, threads: int, models: Path) -> dict
 
 def _token_count(text: str, preset: str, models: Path) -> int:
     """Tokens of the chain's answer in the GGUF's own vocabulary (LlamaCpp's stream does not report a count)."""
+    return len(_vocabulary(preset, models).tokenize(text.encode("utf-8"), add_bos=False))
+
+
+@functools.cache
+def _vocabulary(preset: str, models: Path) -> Any:
+    """The preset's tokenizer alone (vocab_only), loaded once per run rather than once per answer."""
     from llama_cpp import Llama
 
     from rag_answer.llm import resolve_model
 
-    vocab = Llama(model_path=str(resolve_model(preset, models).path), vocab_only=True, verbose=False)
-    return len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+    return Llama(model_path=str(resolve_model(preset, models).path), vocab_only=True, verbose=False)
 
 
 def render_markdown(data: dict) -> str:
