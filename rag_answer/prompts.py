@@ -1,4 +1,4 @@
-"""Prompt templates as files under prompts/, loaded by name with their variables checked."""
+"""Prompt templates as files under rag_answer/templates/ (package data), loaded by name, variables checked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rag_answer.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "templates"  # package data: works from a wheel too
 
 
 @dataclass(frozen=True)

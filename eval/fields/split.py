@@ -23,6 +23,6 @@ def code_version() -> str:
 
     root = ROOT.parents[1]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "rag_answer", "prompts"], cwd=root,
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "rag_answer"], cwd=root,
                            capture_output=True, text=True)  # fmt: skip
     return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
