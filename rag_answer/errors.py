@@ -35,6 +35,10 @@ class ModelError(RagAnswerError):
     """A model file or package that is missing, corrupt or unusable."""
 
 
+class NativeCrashError(ModelError):
+    """A native library (llama.cpp, ONNX Runtime) killed its process with a signal: caught in a child process."""
+
+
 class ConfigError(RagAnswerError):
     """A settings value or config file that cannot be used."""
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from rag_answer.llm.engine import GenerationStats, LlamaEngine, TextGenerator
 from rag_answer.llm.model_files import ModelFile, resolve_model
+from rag_answer.llm.selfcheck import ensure_model_checked
 from rag_answer.settings import Settings
 
 
 def load_generator(settings: Settings) -> LlamaEngine:
+    """The verified GGUF in llama.cpp. The first load of a model with this llama.cpp build on this CPU runs in a
+    child process first (llm/selfcheck.py), so a native crash is one clear line, never a bare segfault."""
     model = resolve_model(settings.model, settings.models_dir)
+    ensure_model_checked(model.path, name=model.name, sha256=model.sha256, threads=settings.threads,
+                         cache_dir=settings.cache_dir)  # fmt: skip
     return LlamaEngine(
         model,
         threads=settings.threads,
