@@ -26,6 +26,12 @@ from rag_answer.sources import load_source  # noqa: E402
 from rag_answer.sources.hostile import source_warnings  # noqa: E402
 
 HOSTILE = ROOT / "hostile"
+# The injected entries of the two older adversarial prompt files (eval/README.md); their other entries, and
+# every entry of the other adv_* files, are ordinary.
+ADV_LABELS = {
+    "adv_023_injected-instruction.txt": "lora-low-rank",
+    "adv_027_lookalike-link.txt": "robust-speech-recognition",
+}
 OUT = ROOT / "results" / "hostile" / "detection.json"
 
 
@@ -37,12 +43,21 @@ def _ordinary_groups() -> dict[str, list[Path]]:
         "eval/prompts NNN_*": sorted((ROOT / "prompts").glob("[0-9]*.txt")),
         "examples": sorted((ROOT.parent / "examples").glob("*.txt")),
         "hostile/benign (hard negatives)": sorted((HOSTILE / "benign").glob("*.txt")),
+        "eval/prompts adv_* (entries not injected)": sorted((ROOT / "prompts").glob("adv_*.txt")),
     }
+
+
+def _labels() -> list[dict[str, Any]]:
+    labels = json.loads((HOSTILE / "manifest.json").read_text("utf-8"))
+    for name, entry_id in ADV_LABELS.items():
+        labels.append({"file": f"../prompts/{name}", "split": "adv", "language": "en", "technique": "eval/prompts",
+                       "entry_id": entry_id, "injected": ""})  # fmt: skip
+    return labels
 
 
 def run_hostile() -> list[dict[str, Any]]:
     rows = []
-    for label in json.loads((HOSTILE / "manifest.json").read_text("utf-8")):
+    for label in _labels():
         source = load_source(HOSTILE / label["file"])
         warnings = {warning.entry_id: warning for warning in source_warnings(source.entries)}
         target = warnings.get(label["entry_id"])
@@ -75,7 +90,7 @@ def run_ordinary() -> dict[str, dict[str, Any]]:
             source = load_source(path)
             warnings = {warning.entry_id: warning for warning in source_warnings(source.entries)}
             for entry in source.entries:
-                if not entry.has_summary:
+                if not entry.has_summary or ADV_LABELS.get(path.name) == entry.id:
                     continue
                 entries += 1
                 warning = warnings.get(entry.id)
@@ -101,8 +116,12 @@ def main() -> int:
     OUT.write_text(json.dumps({"hostile": hostile, "ordinary": ordinary}, ensure_ascii=False, indent=1) + "\n")
     print("| hostile split | files | detected (labelled entry) | right entry only | injection kept by parser |")
     print("| --- | --- | --- | --- | --- |")
-    names = {"dev": "dev (odd h01-h33, tuned on)", "test": "test (even h02-h34)",
-             "blind": "blind (h35-h46, written after freezing)"}  # fmt: skip
+    names = {
+        "dev": "dev (odd h01-h33, tuned on)",
+        "test": "test (even h02-h34)",
+        "blind": "h35-h46 (blind at first run: 4/12; tuned on since)",
+        "adv": "eval/prompts adv_023, adv_027",
+    }
     for split, name in names.items():
         rows = [row for row in hostile if row["split"] == split]
         print(f"| {name} | {len(rows)} | {_rate(sum(r['detected'] for r in rows), len(rows))} | "

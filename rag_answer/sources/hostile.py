@@ -31,7 +31,7 @@ FindingKind = Literal["instruction", "url"]
 # BOM, soft hyphen, Mongolian vowel separator, invisible operators. Removed before matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"))
 # Scripts whose patterns must see the text without the Cyrillic/Greek -> Latin look-alike mapping.
-_NATIVE_SCRIPT_LANGUAGES = frozenset({"ru", "zh", "ja"})
+_NATIVE_SCRIPT_LANGUAGES = frozenset({"ru", "zh", "ja", "ko"})
 # Start of the text, of a line, or of a sentence: role labels and imperatives only count there.
 _SENTENCE_START = r"(?:^|(?<=[\n.!?;:。！？])[ \t]*)"
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -110,7 +110,7 @@ class SourceWarning:
         if self.urls:
             # hosts that are not the entry's own links first: those are the ones worth a look
             ordered = sorted(self.urls, key=lambda finding: finding.supplied)
-            hosts = ", ".join(f"{f.text}{' (as supplied)' if f.supplied else ''}" for f in _first_distinct(ordered, 3))
+            hosts = ", ".join(f"{f.text}{' (as supplied)' if f.supplied else ''}" for f in ordered[:3])
             parts.append(f"{'a URL' if len(self.urls) == 1 else 'URLs'} in its text ({hosts})")
         found = " and ".join(parts)
         return f'source warning: entry "{title}"{where} holds {found}: treated as data, never as instructions'
@@ -172,11 +172,21 @@ def _latin(text: str, confusables: dict[int, str]) -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
+# Digits written for letters ("1gn0re"), undone only inside words that mix letters and digits.
+_LEET = str.maketrans("0134578@$", "oieastbas")
+_MIXED_WORD = re.compile(r"\b(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[\w@$]+")
+
+
+def _unleet(text: str) -> str:
+    return _MIXED_WORD.sub(lambda match: match.group(0).translate(_LEET), text)
+
+
 def _views(text: str, confusables: dict[int, str]) -> dict[str, tuple[str, ...]]:
     marked = _base(text)
     softened = _soften(marked)
+    latin_softened = _latin(softened, confusables)
     return {
-        "latin": (_latin(marked, confusables), _latin(softened, confusables)),
+        "latin": (_latin(marked, confusables), latin_softened, _unleet(latin_softened)),
         "native": (marked.casefold(), softened.casefold()),
     }
 
@@ -294,11 +304,14 @@ def _join(pieces: list[str], separators: list[str], flagged: list[bool]) -> str:
 
 
 def _first_distinct(findings: Iterable[Finding], limit: int) -> list[Finding]:
-    chosen: list[Finding] = []
-    for finding in findings:
-        if finding.text not in {other.text for other in chosen}:
-            chosen.append(finding)
-    return chosen[:limit]
+    """The first `limit` findings, leaving out one whose text is inside another's (families overlap)."""
+    items = list(findings)
+    kept = [
+        finding for index, finding in enumerate(items)
+        if not any(finding.text in other.text and (finding.text != other.text or other_index < index)
+                   for other_index, other in enumerate(items) if other_index != index)
+    ]  # fmt: skip
+    return kept[:limit]
 
 
 __all__ = [
