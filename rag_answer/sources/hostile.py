@@ -253,40 +253,18 @@ def source_warnings(entries: Iterable[Entry], *, urls: bool = True) -> list[Sour
 
 
 def strip_instructions(text: str) -> str:
-    """`text` with every sentence (or line) that holds instruction-like text replaced by REMOVED.
+    """`text` with every sentence that holds instruction-like text replaced by REMOVED (neighbours share one).
 
-    Sentences first; an order broken over several sentences or lines ("IGNORE ALL\nPREVIOUS\nINSTRUCTIONS")
-    goes as the shortest run of neighbouring pieces that still matches; if even that fails, the whole text goes,
-    since what is left could still carry the order.
+    Sentences end at . ! ? only, so an order wrapped over lines goes whole. If the patterns still match what is
+    left (an order spread over several sentences), the whole text goes: what is left could carry the order.
     """
     if not find_instructions(text):
         return text
     pieces = _SENTENCE_SPLIT.split(text)
     separators = [*(match.group(0) for match in _SENTENCE_SPLIT.finditer(text)), ""]
     flagged = [bool(piece.strip()) and bool(find_instructions(piece)) for piece in pieces]
-    for _ in range(len(pieces)):
-        if not find_instructions(_join(pieces, separators, flagged)):
-            return _join(pieces, separators, flagged)
-        window = _shortest_flagged_run(pieces, separators, flagged)
-        if window is None:
-            break
-        for index in range(*window):
-            flagged[index] = True
-    return REMOVED
-
-
-def _shortest_flagged_run(pieces: list[str], separators: list[str], flagged: list[bool]) -> tuple[int, int] | None:
-    """The shortest run of kept pieces (at most 8) that matches when read together."""
-    for width in range(2, min(8, len(pieces)) + 1):
-        for start in range(len(pieces) - width + 1):
-            if all(flagged[start : start + width]):
-                continue
-            joined = "".join(piece + separator for piece, separator in zip(pieces[start : start + width],
-                                                                          separators[start : start + width],
-                                                                          strict=True))  # fmt: skip
-            if find_instructions(joined):
-                return start, start + width
-    return None
+    result = _join(pieces, separators, flagged)
+    return REMOVED if find_instructions(result) else result
 
 
 def _join(pieces: list[str], separators: list[str], flagged: list[bool]) -> str:
