@@ -136,6 +136,8 @@ BENIGN = [
     "Experiments show that the model answers with slot values from the schema.",
     "We release an instruction-following dataset with 52K examples.",
     "The operating system scheduler was modified.",
+    "We tell the user when the model is uncertain.",
+    "The interface can inform users about recognition errors.",
 ]
 
 
