@@ -120,7 +120,7 @@ def main() -> int:
         "dev": "dev (odd h01-h33, tuned on)",
         "test": "test (even h02-h34)",
         "blind": "h35-h46 (blind at first run: 4/12; tuned on since)",
-        "blind2": "h47-h58 (blind: written after f90e897, never tuned on)",
+        "blind2": "h47-h58 (blind at first run: 7/12; tuned on since)",
         "adv": "eval/prompts adv_023, adv_027",
     }
     for split, name in names.items():
