@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rag_answer.entries import Entry
 from rag_answer.prompts import load_template, mask_links
+from rag_answer.sources.hostile import strip_instructions
 
 if TYPE_CHECKING:
     from rag_answer.llm.engine import TextGenerator
@@ -15,8 +16,9 @@ SUMMARY_CHARS = 1500  # per entry: a long abstract is cut at a word boundary
 
 
 def source_prompt(generator: TextGenerator, entry: Entry, request: str) -> tuple[str, str]:
-    """(prefix, suffix): system message + the entry's block is the prefix, the request the suffix."""
-    summary = mask_links(" ".join(entry.summary.split()))
+    """(prefix, suffix): system message + the entry's block is the prefix, the request the suffix. Instruction-like
+    sentences of a summary (sources/hostile.py) are replaced by a marker: the model never reads them at all."""
+    summary = mask_links(strip_instructions(" ".join(entry.summary.split())))
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " ..."
     block = load_template("source_block").render(
