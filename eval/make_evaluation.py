@@ -141,14 +141,15 @@ def answers_section() -> list[str]:
         out.append(f"| {system} | {pct(total['supported'] / claims if claims else None)} | "
                    f"{pct(total['supported'] / cited if cited else None)} |")  # fmt: skip
     archive = RESULTS / "fields" / "archive"
-    for folder in sorted(path for path in archive.glob("*") if path.is_dir()):
+    # `archived`, not `folder`: the answers quoted below must come from the current run, not the last archive
+    for archived in sorted(path for path in archive.glob("*") if path.is_dir()):
         sys.path.insert(0, str(ROOT))
         from eval.fields_eval import summarize
 
-        run_before = json.loads((folder / "RUN.json").read_text("utf-8"))
-        for system, s in summarize(folder.name, archive).items():
+        run_before = json.loads((archived / "RUN.json").read_text("utf-8"))
+        for system, s in summarize(archived.name, archive).items():
             v = s["verdicts"]
-            out += ["", f"Earlier run kept for comparison (`{folder.relative_to(ROOT)}`, {system} at commit "
+            out += ["", f"Earlier run kept for comparison (`{archived.relative_to(ROOT)}`, {system} at commit "
                     f"{run_before['commit']}: {run_before.get('note', '')}): {s['answers']} answers, directness "
                     f"{s['directness_mean']}, flagged {pct(s['flagged_share'])} ({v['misattributed']} misattributed, "
                     f"{v['contradicted']} contradicted, {v['unsupported']} unsupported), gap said {s['gaps_said']}, "
