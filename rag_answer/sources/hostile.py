@@ -6,6 +6,10 @@ A supplied summary is data. When it holds text that addresses the model ("ignore
 
 Stdlib only, no model: regexes from data/hostile_patterns.toml run over a normalised view of the text that
 undoes the usual disguises (zero-width characters, look-alike letters, fullwidth forms, markup, spacing).
+Besides phrase patterns per language, structural signals read the shape of a sentence that abstracts do not
+have (a bare imperative at its start, "you" with an obligation, an AI named as the reader, the answer that will
+quote the text, a demanded citation), text hidden in markup attributes and comments, and a sentence in another
+language inside an English summary (`_hidden_text`, `_language_switch`).
 """
 
 from __future__ import annotations
