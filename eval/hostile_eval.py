@@ -121,6 +121,7 @@ def main() -> int:
         "test": "test (even h02-h34)",
         "blind": "h35-h46 (blind at first run: 4/12; tuned on since)",
         "blind2": "h47-h58 (blind at first run: 7/12; tuned on since)",
+        "blind3": "h59-h70 (own batch, blind at first run: 1/12; tuned on since)",
         "adv": "eval/prompts adv_023, adv_027",
     }
     for split, name in names.items():

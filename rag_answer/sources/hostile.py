@@ -6,6 +6,10 @@ A supplied summary is data. When it holds text that addresses the model ("ignore
 
 Stdlib only, no model: regexes from data/hostile_patterns.toml run over a normalised view of the text that
 undoes the usual disguises (zero-width characters, look-alike letters, fullwidth forms, markup, spacing).
+Besides phrase patterns per language, structural signals read the shape of a sentence that abstracts do not
+have (a bare imperative at its start, "you" with an obligation, an AI named as the reader, the answer that will
+quote the text, a demanded citation), text hidden in markup attributes and comments, and a sentence in another
+language inside an English summary (`_hidden_text`, `_language_switch`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ FindingKind = Literal["instruction", "url"]
 # BOM, soft hyphen, Mongolian vowel separator, invisible operators. Removed before matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"))
 # Scripts whose patterns must see the text without the Cyrillic/Greek -> Latin look-alike mapping.
-_NATIVE_SCRIPT_LANGUAGES = frozenset({"ru", "zh", "ja", "ko"})
+# Vietnamese too: its patterns need the tone marks ("hãy" is an order, "hay" is English hay).
+_NATIVE_SCRIPT_LANGUAGES = frozenset({"ru", "zh", "ja", "ko", "hi", "ar", "vi"})
 # Start of the text, of a line, or of a sentence: role labels and imperatives only count there.
 _SENTENCE_START = r"(?:^|(?<=[\n.!?;:。！？])[ \t]*)"
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -134,21 +139,36 @@ class _Pattern:
 class _Rules:
     patterns: tuple[_Pattern, ...]
     confusables: dict[int, str]
+    hidden_cues: frozenset[str] = frozenset()
+    hidden_min_words: int = 6
+    english_words: frozenset[str] = frozenset()
+    stopwords: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+_WORD_LIST = re.compile(r"\{W:(\w+)\}")
 
 
 @cache
 def _rules(path: Path = PATTERNS_PATH) -> _Rules:
     data = tomllib.loads(path.read_text("utf-8"))
+    words = {name: "(?:" + "|".join(items) + ")" for name, items in data.get("words", {}).items()}
     patterns = []
     for family, spec in data["families"].items():
         for language, regexes in spec.items():
             if language == "why":
                 continue
             for source in regexes:
-                regex = re.compile(source.replace("{S}", _SENTENCE_START), re.IGNORECASE | re.MULTILINE)
-                patterns.append(_Pattern(family, language, regex))
+                source = _WORD_LIST.sub(lambda match: words[match.group(1)], source.replace("{S}", _SENTENCE_START))
+                patterns.append(_Pattern(family, language, re.compile(source, re.IGNORECASE | re.MULTILINE)))
     confusables = {ord(key): value for key, value in data["confusables"].items()}
-    return _Rules(tuple(patterns), confusables)
+    structural = data.get("structural", {})
+    return _Rules(
+        tuple(patterns), confusables,
+        hidden_cues=frozenset(structural.get("hidden_cues", ())),
+        hidden_min_words=int(structural.get("hidden_min_words", 6)),
+        english_words=frozenset(structural.get("english", ())),
+        stopwords={lang: frozenset(items) for lang, items in structural.get("stopwords", {}).items()},
+    )  # fmt: skip
 
 
 def _base(text: str) -> str:
@@ -210,7 +230,88 @@ def find_instructions(text: str) -> list[Finding]:
                 findings.append(Finding("instruction", pattern.family, pattern.language, _shorten(match.group(0))))
                 seen.add((pattern.family, pattern.language))
                 break
+    if hidden := _hidden_text(text, rules):
+        findings.append(Finding("instruction", "hidden_text", "", _shorten(hidden[0])))
+    if switched := _language_switch(text, rules):
+        findings.append(Finding("instruction", "language_switch", switched[0][0], _shorten(switched[0][1])))
     return findings
+
+
+# Text a reader of the rendered page never sees: HTML comments, alt/title/aria-label/data-* attributes, and
+# Markdown link titles. An abstract has no reason to carry a sentence there.
+_HIDDEN = (
+    re.compile(r"<!--(.*?)(?:-->|$)", re.DOTALL),
+    re.compile(r"""\b(?:alt|title|aria-label|data-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE),
+    re.compile(r"""\]\(\s*\S+\s+(?:"([^"]*)"|'([^']*)')\s*\)"""),
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+
+
+def _hidden_text(text: str, rules: _Rules) -> list[str]:
+    """Hidden passages that read like a sentence: enough words, and a verb or modal from the cue list."""
+    base = _base(text)
+    found = []
+    for regex in _HIDDEN:
+        for match in regex.finditer(base):
+            hidden = " ".join(group for group in match.groups() if group)
+            words = [word.casefold() for word in _WORD.findall(hidden)]
+            if len(words) >= rules.hidden_min_words or (len(words) >= 3 and rules.hidden_cues.intersection(words)):
+                found.append(hidden)
+    return found
+
+
+def _sentences(text: str) -> list[str]:
+    return [piece.strip() for piece in _SENTENCE_SPLIT.split(text) if piece.strip()]
+
+
+def _language_switch(text: str, rules: _Rules) -> list[tuple[str, str]]:
+    """Sentences in another language inside an English summary: (language, sentence) for each.
+
+    An abstract is written in one language. A sentence in another script, or in a Latin-script language (told by
+    its function words) inside an otherwise English summary, is how an order hides from English phrasings.
+    Needs three sentences or more, so titles and one-line notes never count.
+    """
+    sentences = _sentences(_without_urls(_soften(_base(text))))
+    if len(sentences) < 3 or not rules.english_words:
+        return []
+    kinds = [_sentence_language(sentence, rules) for sentence in sentences]
+    # 60% of the sentences that can be told are English: one odd sentence needs two English ones around it.
+    if sum(kind == "en" for kind in kinds) < 0.6 * sum(kind != "" for kind in kinds):
+        return []
+    return [(kind, sentence) for kind, sentence in zip(kinds, sentences, strict=True) if kind not in ("en", "")]
+
+
+def _without_urls(text: str) -> str:
+    """URLs out (they are no language), the full stop after one kept so the sentence still ends there."""
+    return _URL.sub(lambda match: " " + match.group(0)[len(match.group(0).rstrip(".,;:!?")) :], text)
+
+
+def _sentence_language(sentence: str, rules: _Rules) -> str:
+    """'en', another language code, 'other' (a non-Latin script), or '' (too short or unclear to tell)."""
+    letters = [ch for ch in sentence if ch.isalpha()]
+    foreign = [ch for ch in letters if not _latin_letter(ch) and not _greek_letter(ch)]
+    if len(foreign) >= 8 and len(foreign) > len(letters) / 2:
+        return "other"
+    words = [word.casefold() for word in _WORD.findall(sentence)]
+    if len(words) < 5:
+        return ""
+    english = sum(word in rules.english_words for word in words)
+    best, hits = "", 0
+    for language, stopwords in rules.stopwords.items():
+        count = len({word for word in words if word in stopwords})
+        if count > hits:
+            best, hits = language, count
+    if (hits >= 3 and english <= 1) or (hits >= 2 and english == 0 and len(words) >= 6):
+        return best
+    return "en" if english >= 1 else ""
+
+
+def _latin_letter(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _greek_letter(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("GREEK")  # math symbols (alpha, beta) in English abstracts
 
 
 def find_urls(text: str) -> list[Finding]:
@@ -262,7 +363,15 @@ def strip_instructions(text: str) -> str:
         return text
     pieces = _SENTENCE_SPLIT.split(text)
     separators = [*(match.group(0) for match in _SENTENCE_SPLIT.finditer(text)), ""]
-    flagged = [bool(piece.strip()) and bool(find_instructions(piece)) for piece in pieces]
+    # A sentence in another language is only odd next to its English neighbours: judged on the whole text.
+    rules = _rules()
+    switched = {_shorten(sentence, 10_000) for _, sentence in _language_switch(text, rules)}
+    flagged = [
+        bool(piece.strip())
+        and (bool(find_instructions(piece))
+             or _shorten(_without_urls(_soften(_base(piece))), 10_000) in switched)
+        for piece in pieces
+    ]  # fmt: skip
     result = _join(pieces, separators, flagged)
     return REMOVED if find_instructions(result) else result
 
