@@ -353,6 +353,12 @@ def source_warnings(entries: Iterable[Entry], *, urls: bool = True) -> list[Sour
     return warnings
 
 
+def warnings_to_show(entries: Iterable[Entry]) -> list[SourceWarning]:
+    """The warnings a user is shown: instruction-like text, or a URL that is not the entry's own link. A summary
+    that names its own repository (a quarter of real abstracts do) is ordinary and not worth a line."""
+    return [w for w in source_warnings(entries) if w.has_instructions or w.unsupplied_urls]
+
+
 def strip_instructions(text: str) -> str:
     """`text` with every sentence that holds instruction-like text replaced by REMOVED (neighbours share one).
 
