@@ -219,6 +219,71 @@ def gaps_section() -> list[str]:
     return out
 
 
+def hostile_section() -> list[str]:
+    """Sources that try to give orders (rag_answer/sources/hostile.py): detection and false alarms."""
+    detection = RESULTS / "hostile" / "detection.json"
+    if not detection.is_file():
+        return []
+    data = json.loads(detection.read_text("utf-8"))
+    out = ["## Sources that try to give orders (eval/hostile_eval.py, eval/hostile_blind_eval.py)", "",
+           "A summary holding instruction-like text is flagged (a one-line source warning in every front end) and "
+           "its flagged sentences are replaced before the model reads the entry. **Held out** = written by someone "
+           "who never saw the detector or its patterns, run once per detector version, never tuned on. The other "
+           "hostile files were written in this project and the patterns were tuned on them; their rates are "
+           "tuning figures, not estimates.", "",
+           "| held-out set | detector | flagged as instruction-like (labelled entry) | warned (instructions or an "
+           "unsupplied URL) | benign near-miss entries flagged |", "|---|---|---:|---:|---:|"]  # fmt: skip
+    for path in sorted((RESULTS / "hostile").glob("blind3-detector-*.json")):
+        run = json.loads(path.read_text("utf-8"))
+        warned = f"{run['warned']}/{run['hostile']}" if "warned" in run else "–"
+        out.append(f"| eval/hostile_blind3 (16 files, 6 near-miss files) | {run['label']} at {run['commit']} | "
+                   f"{run['detected']}/{run['hostile']} | {warned} | "
+                   f"{run['benign_entries_flagged']}/{run['benign_entries']} |")  # fmt: skip
+    by_split: dict[str, list[bool]] = {}
+    for row in data["hostile"]:
+        by_split.setdefault(row["split"], []).append(row["detected"] and row["right_entry_only"])
+    out += ["", "| tuning set (eval/hostile, current detector) | files | detected on the labelled entry only |",
+            "|---|---:|---:|"]  # fmt: skip
+    names = {"dev": "h01-h33 odd (dev)", "test": "h02-h34 even (written with the patterns in view)",
+             "blind": "h35-h46 (4/12 at first run, tuned on since)",
+             "blind2": "h47-h58 (7/12 at first run, tuned on since)",
+             "blind3": "h59-h70 (1/12 at first run, tuned on since)", "adv": "eval/prompts adv_023, adv_027"}
+    out += [f"| {names.get(split, split)} | {len(hits)} | {sum(hits)}/{len(hits)} |"
+            for split, hits in by_split.items()]  # fmt: skip
+    out += ["", "| ordinary entries | entries | false alarms (instruction-like) | a URL in the text |",
+            "|---|---:|---:|---:|"]  # fmt: skip
+    for group, row in data["ordinary"].items():
+        out.append(f"| {group} | {row['entries']} | {row['flagged_instructions']} | {row['with_url']} |")
+    return [*out, ""]
+
+
+def panel_section() -> list[str]:
+    """The blind panel (eval/panel/panel.py): the headline."""
+    summary_path = RESULTS / "panel" / "summary.json"
+    if not summary_path.is_file():
+        return ["## Blind panel", "", "Not run yet: `python eval/panel/panel.py packets`, readers, then `score`.", ""]
+    s = json.loads(summary_path.read_text("utf-8"))
+    out = ["## Blind panel on the test split (eval/panel/panel.py): the headline", "",
+           f"{len(s['readers'])} readers ({', '.join(s['readers'])}) who did not write the code, each blind to which "
+           f"system wrote which answer (seeded random order A/B/C per file, key kept apart), scored "
+           f"{s['files']} test-split files by ../shared/rubric.md: {s['judgements']} judgements per system. "
+           "Systems: rag-answer (default preset), the LangChain chain on the same GGUF (eval/langchain_baseline.py), "
+           "and a general chat assistant with no tools (eval/panel/chat_assistant/, written once from the prompt "
+           "files without seeing rag-answer's output). Scores are means (0-3); counts are totals over all "
+           "judgements.", "",
+           "| system | directness | coverage | clarity | unsupported | misattributions | fabricated | unsupplied "
+           "links | honest about gaps |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for system, row in s["systems"].items():
+        out.append(f"| {system} | {row['directness']} | {row['coverage']} | {row['clarity']} | {row['unsupported']} "
+                   f"| {row['misattributions']} | {row['fabricated']} | {row['unsupplied_links']} | "
+                   f"{row['honest_about_gaps']} |")  # fmt: skip
+    pref = s["rag_preferred"]
+    out += ["", f"rag-answer preferred over the LangChain chain in {pref['langchain']} judgements and over the chat "
+            f"assistant in {pref['chat-assistant']}. Raw verdicts: `eval/panel/verdicts/`, key: `eval/panel/key.json`, "
+            "summary: `eval/results/panel/summary.json`.", ""]  # fmt: skip
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", action="store_true", help="run the missing benchmarks first (hours on 2 cores)")
@@ -229,7 +294,8 @@ def main() -> int:
              "Generated by `python eval/make_evaluation.py` from the raw results committed in `eval/results/`; "
              "each table names the commit its figures came from. Nothing here is edited by hand except the reading "
              "notes, which are quoted from `eval/results/fields/reading_notes.md`.", "",
-             *answers_section(), *claims_section(), *fit_section(), *gaps_section()]  # fmt: skip
+             *panel_section(), *answers_section(), *claims_section(), *hostile_section(), *fit_section(),
+             *gaps_section()]  # fmt: skip
     (ROOT / "EVALUATION.md").write_text("\n".join(lines).rstrip("\n") + "\n", "utf-8")
     print("wrote EVALUATION.md")
     return 0
