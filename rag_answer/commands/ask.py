@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     resolved = local_resolver(settings, embedder).resolve(request)
     index = resolved.open_index(embedder)
     generator = load_generator(settings)
+    stream = None if args.json else _writer(sys.stdout)
     answer = answer_question(resolved.question, index, embedder, generator, resolved.settings,
-                             source_nos=resolved.source_nos, on_text=None if args.json else _writer(sys.stdout))  # fmt: skip
+                             source_nos=resolved.source_nos, on_text=stream)  # fmt: skip
     if args.json:
         return _print_json(answer.to_dict(resolved.settings, {"name": generator.model_name,
                                                               "sha256": generator.model_sha256}))  # fmt: skip

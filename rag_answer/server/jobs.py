@@ -36,8 +36,18 @@ from rag_answer.request import (
 from rag_answer.server.schemas import AskRequest, AuditRequest, ChatRequest, ReportRequest
 from rag_answer.server.state import ServerState
 
-__all__ = ["TooLargeError", "plan_ask", "plan_audit", "plan_chat", "plan_report", "run_ask", "run_audit",
-           "run_chat", "run_report", "render_audit"]  # fmt: skip
+__all__ = [
+    "TooLargeError",
+    "plan_ask",
+    "plan_audit",
+    "plan_chat",
+    "plan_report",
+    "render_audit",
+    "run_ask",
+    "run_audit",
+    "run_chat",
+    "run_report",
+]  # fmt: skip
 
 
 def plan_ask(state: ServerState, request: AskRequest) -> Resolved:

@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from rag_answer.answer import AnswerResult, Turn
 from rag_answer.errors import BadInputError
+from rag_answer.request import Request as AnswerRequest
+from rag_answer.request import Resolved
 from rag_answer.server.http import Emit, endpoint, event_stream, read_model, run_queued
-from rag_answer.request import Request, Resolved
 from rag_answer.server.jobs import run_ask
 from rag_answer.server.schemas import ChatCompletionRequest, ChatMessage
 from rag_answer.server.state import ServerState
@@ -53,7 +54,7 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
 def plan_chat(state: ServerState, body: ChatCompletionRequest) -> Resolved:
     """The model id names the loaded prompt file or index; the last user message is the question."""
     question, history = conversation(body.messages)
-    return state.resolver().resolve(Request(question=question, index=body.model, history=history or None))
+    return state.resolver().resolve(AnswerRequest(question=question, index=body.model, history=history or None))
 
 
 def completion_id(body: ChatCompletionRequest) -> str:
