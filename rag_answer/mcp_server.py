@@ -341,7 +341,7 @@ class Engine:
                 Request(question=given.question, prompt=_path(given.prompt_file), index=given.index,
                         source=given.source).check(MCP)  # fmt: skip
             work: Callable[[Any, threading.Event], tuple[str, dict[str, Any]]] = getattr(self, name)
-            text, structured = await self.run_one(lambda stop: work(given, stop))
+            text, structured = await self.run_one(lambda stop: work(given, stop), name)
             return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
                                         structuredContent=structured, isError=False)  # fmt: skip
         except RagAnswerError as exc:
@@ -352,11 +352,20 @@ class Engine:
             log.exception("unexpected error in tool %s", name)
             return _tool_error(f"internal error ({type(exc).__name__}); the server's stderr has the details")
 
-    async def run_one(self, job: Callable[[threading.Event], Any]) -> Any:
+    async def run_one(self, job: Callable[[threading.Event], Any], name: str) -> Any:
         """Runs job(stop) on the generation thread, one at a time; a cancelled request sets stop, so the
         generation ends at its next token and the thread is free for the next request."""
         stop = threading.Event()
-        future = self.queue.submit(lambda: job(stop))
+
+        def work() -> Any:
+            log.info("%s: started", name)
+            try:
+                return job(stop)
+            except GenerationStopped:
+                log.info("%s: stopped (the host cancelled it)", name)
+                raise
+
+        future = self.queue.submit(work)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -371,7 +380,7 @@ class Engine:
         else:
             raise BadInputError(f"no resource {uri}", hint=f"read {URI_INDEX}NAME or {URI_PROMPT}PATH")
         given = SourcesInput(prompt_file=str(request.prompt) if request.prompt else None, index=request.index)
-        _, structured = await self.run_one(lambda stop: self.sources(given, stop))
+        _, structured = await self.run_one(lambda stop: self.sources(given, stop), "resource")
         return json.dumps(structured, ensure_ascii=False, indent=2)
 
 

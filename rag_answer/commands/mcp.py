@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         if value < (0 if name == "--queue" else 1):
             raise BadInputError(f"{name} {value} is too small")
     settings = settings_from_args(args)
+    # one line per tool call on stderr, which hosts keep as the server's log
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="rag-answer mcp: %(message)s")
+    logging.getLogger("rag_answer.mcp").setLevel(logging.INFO)
     limits = McpLimits(max_question_chars=args.max_question, max_answer_chars=args.max_answer, max_waiting=args.queue)
     where = "stdio" if args.transport == "stdio" else f"http://{args.host}:{args.port}/mcp"
     print(f"rag-answer mcp: serving on {where}, model {settings.model} (loaded on first use)", file=sys.stderr,

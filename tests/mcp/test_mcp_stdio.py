@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,44 @@ def test_ask_and_audit_over_stdio_match_the_commands(session_home: Path, tmp_pat
     assert bad.isError and "missing.txt" in text_of(bad)
     assert not again.isError
     assert again.structuredContent["report"] == json.loads(audited.stdout)  # the command's own report, same file
+
+
+@pytest.mark.llm
+def test_a_cancelled_ask_stops_its_generation_and_the_server_serves_on(session_home: Path, tmp_path: Path) -> None:
+    """The host cancels a long `ask` (notifications/cancelled): its generation stops at the next token (the worker
+    logs that the stop flag ended it), the call gets the SDK's cancellation error, and the next call is answered."""
+    import anyio
+    import mcp.types as types
+    from mcp.shared.exceptions import McpError
+
+    log = tmp_path / "mcp.log"
+
+    async def body(session: Any) -> tuple[dict[str, Any], Any, float]:
+        ask_id = session._request_id  # the id the next request gets: the SDK numbers requests in order
+        outcome: dict[str, Any] = {}
+
+        async def ask() -> None:
+            try:
+                outcome["result"] = await session.call_tool("ask", {"prompt_file": str(EXAMPLE_PATH), "top_k": 4,
+                                                                    "max_tokens": 600})  # fmt: skip
+            except McpError as exc:
+                outcome["error"] = exc.error.message
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ask)
+            with anyio.fail_after(300):
+                while "ask: started" not in log.read_text("utf-8"):
+                    await anyio.sleep(0.2)
+            await anyio.sleep(8)  # the model is loaded and reading the first entry
+            cancel = types.CancelledNotification(params=types.CancelledNotificationParams(requestId=ask_id))
+            await session.send_notification(types.ClientNotification(cancel))
+            started = time.monotonic()
+            found = await session.call_tool("search", {"query": "skin detail", "prompt_file": str(EXAMPLE_PATH)})
+            waited = time.monotonic() - started
+        return outcome, found, waited
+
+    outcome, found, waited = with_session(session_home, MODEL_FLAGS, body, errlog=log)
+    assert outcome == {"error": "Request cancelled"}
+    assert "ask: stopped (the host cancelled it)" in log.read_text("utf-8")
+    assert not found.isError and found.structuredContent["hits"][0]["id"] == "the-skin-game"
+    assert waited < 90, waited  # a whole answer over 4 entries takes minutes here; a stop, one prompt evaluation
