@@ -218,9 +218,9 @@ class Request:
         return {key: value for key, value in body.items() if value is not None} | {"settings": dict(self.overrides)}
 
     @classmethod
-    def from_body(cls, body: Any, *, question: str | None = None) -> Request:
+    def from_body(cls, body: Any) -> Request:
         """A request from a server body (AskRequest, ChatRequest): the same fields under the same names."""
-        return cls(question=getattr(body, "question", question), prompt_text=body.prompt_file, prompt_name=body.path,
+        return cls(question=getattr(body, "question", None), prompt_text=body.prompt_file, prompt_name=body.path,
                    index=body.index, source=body.source, overrides=overrides_of(body.settings))  # fmt: skip
 
 
@@ -260,12 +260,12 @@ class Resolved:
         return cached_index(self.source, embedder, self.settings.cache_dir, progress=self.progress)
 
     def entries(self) -> list[Entry]:
-        if self.target is not None:
-            if self.source_nos == self.target.source_nos:
-                return self.target.entries()
-            return [e for n in self.source_nos or [] for e in self.target.index.sources[n].entries]
-        assert self.source is not None
-        return list(self.source.entries)
+        """The supplied entries this request may use."""
+        if self.target is None:
+            assert self.source is not None
+            return list(self.source.entries)
+        return [entry for number, source in enumerate(self.target.index.sources)
+                if self.source_nos is None or number in self.source_nos for entry in source.entries]  # fmt: skip
 
 
 def read_prompt(request: Request, wording: Wording, *, chat: bool = False) -> tuple[SourceSet, str | None]:
