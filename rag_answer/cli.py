@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "chat",
     "report",
     "serve",
+    "mcp",
 )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rag_answer.embedder import Embedder, get_embedder
 from rag_answer.errors import BadInputError
+from rag_answer.request import CLI, IndexFolder, Request, Resolver, overrides_of
 from rag_answer.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -32,9 +33,20 @@ def add_settings_flags(parser: argparse.ArgumentParser, *, llm: bool = False) ->
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    names = ("index_dir", "embedder", "quiet", "model", "threads", "seed", "temperature", "max_tokens", "top_k",
-             "judge_model")  # fmt: skip
-    return load_settings(**{name: getattr(args, name, None) for name in names})
+    names = ("index_dir", "embedder", "quiet", "model", "threads", "judge_model")
+    return load_settings(**{name: getattr(args, name, None) for name in names}, **overrides_of(args))
+
+
+def request_from_args(args: argparse.Namespace) -> Request:
+    """The request `ask` and `chat` were given: the same object in process and with --server."""
+    return Request(question=getattr(args, "question", None), prompt=args.prompt, index=args.index_name,
+                   source=args.source, overrides=overrides_of(args))  # fmt: skip
+
+
+def local_resolver(settings: Settings, embedder: Embedder) -> Resolver:
+    """Requests resolved in this process: named indexes from the index folder, hints in the CLI's words."""
+    return Resolver(settings, embedder, IndexFolder(settings.index_dir, embedder), CLI,
+                    progress=show_progress(settings))  # fmt: skip
 
 
 def embedder_for(settings: Settings) -> Embedder:

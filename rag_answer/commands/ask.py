@@ -14,16 +14,13 @@ from rag_answer.commands._common import (
     add_settings_flags,
     check_server_model,
     embedder_for,
+    local_resolver,
+    request_from_args,
     server_client,
     settings_from_args,
-    show_progress,
 )
-from rag_answer.errors import BadInputError
-from rag_answer.index_store import RestrictedIndex, load_index
-from rag_answer.index_store.cache import cached_index
 from rag_answer.llm import load_generator
-from rag_answer.settings import Settings
-from rag_answer.sources import load_source
+from rag_answer.request import CLI
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,68 +35,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def open_question(args: argparse.Namespace, settings: Settings) -> tuple[str, RestrictedIndex, list[int] | None]:
-    """The question, its index and the source numbers it is restricted to."""
-    embedder = embedder_for(settings)
-    if args.prompt:
-        if args.index_name:
-            raise BadInputError("give either --prompt FILE or --index NAME, not both")
-        source = load_source(args.prompt)
-        question = args.question or source.question
-        if not question:
-            raise BadInputError("no question found", path=str(args.prompt), hint="add the question, or pass it")
-        return question, cached_index(source, embedder, settings.cache_dir, progress=show_progress(settings)), [0]
-    if not args.index_name:
-        raise BadInputError("nothing to answer", hint="use --prompt FILE, or QUESTION --index NAME")
-    if not args.question or not args.question.strip():
-        raise BadInputError("no question given", hint='rag-answer ask "QUESTION" --index NAME')
-    index = load_index(settings.index_dir, args.index_name, embedder)
-    return args.question, index, [index.find_source(args.source)] if args.source else None
-
-
 def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)  # bad flags are the same errors with and without --server
+    request = request_from_args(args)
+    request.check(CLI)  # before anything is loaded or sent
     if (client := server_client(args)) is not None:
-        return run_remote(args, client)
-    settings = settings_from_args(args)
-    question, index, source_nos = open_question(args, settings)
+        check_server_model(client, args, "model", "judge_model")
+        if args.json:
+            return _print_json(client.post("/api/ask", request.payload()))
+        result, footer = client.ask_stream(request.payload(), _writer(sys.stdout))
+        print(footer, file=sys.stderr)
+        return 0 if result["audit"] is None or result["audit"]["clean"] else 1
+    embedder = embedder_for(settings)
+    resolved = local_resolver(settings, embedder).resolve(request)
+    index = resolved.open_index(embedder)
     generator = load_generator(settings)
     stream = None if args.json else _writer(sys.stdout)
-    result = answer_question(
-        question, index, embedder_for(settings), generator, settings, source_nos=source_nos, on_text=stream
-    )
-    model = {"name": generator.model_name, "sha256": generator.model_sha256}
+    answer = answer_question(resolved.question, index, embedder, generator, resolved.settings,
+                             source_nos=resolved.source_nos, on_text=stream)  # fmt: skip
     if args.json:
-        print(json.dumps(result.to_dict(settings, model), indent=2, ensure_ascii=False))
-    else:
-        print(audit_footer(result), file=sys.stderr)
-    return 0 if result.verification is None or result.verification.clean else 1
+        return _print_json(answer.to_dict(resolved.settings, {"name": generator.model_name,
+                                                              "sha256": generator.model_sha256}))  # fmt: skip
+    print(audit_footer(answer), file=sys.stderr)
+    return 0 if answer.verification is None or answer.verification.clean else 1
 
 
-def run_remote(args: argparse.Namespace, client) -> int:
-    """The same request, answered by a running server: same stdout bytes, same footer, same exit code."""
-    from rag_answer.sources.reading import read_text
-
-    settings_from_args(args)  # the same bad-flag errors as in-process
-    if args.prompt:
-        if args.index_name:
-            raise BadInputError("give either --prompt FILE or --index NAME, not both")
-        payload = {"prompt_file": read_text(args.prompt)[0], "path": str(args.prompt), "question": args.question}
-    elif not args.index_name:
-        raise BadInputError("nothing to answer", hint="use --prompt FILE, or QUESTION --index NAME")
-    elif not args.question or not args.question.strip():
-        raise BadInputError("no question given", hint='rag-answer ask "QUESTION" --index NAME')
-    else:
-        payload = {"index": args.index_name, "question": args.question, "source": args.source}
-    check_server_model(client, args, "model", "judge_model")
-    overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
-    payload["settings"] = {name: value for name, value in overrides.items() if value is not None}
-    payload = {key: value for key, value in payload.items() if value is not None}
-    if args.json:
-        result = client.post("/api/ask", payload)
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-    else:
-        result, footer = client.ask_stream(payload, _writer(sys.stdout))
-        print(footer, file=sys.stderr)
+def _print_json(result: dict) -> int:
+    """The `ask --json` object, the same from this process and from a server; its exit code."""
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if result["audit"] is None or result["audit"]["clean"] else 1
 
 
@@ -109,4 +72,3 @@ def _writer(stream):
         stream.flush()
 
     return write
-

@@ -14,10 +14,7 @@ from pathlib import Path
 
 from rag_answer.audit import audit
 from rag_answer.commands._common import add_server_flag, check_server_model, server_client
-from rag_answer.errors import BadInputError
-from rag_answer.sources import load_source
-from rag_answer.sources.prompt_file import looks_like_prompt_file, parse_prompt_text
-from rag_answer.sources.reading import read_text
+from rag_answer.request import audit_subject
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,40 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_answer(answer_path: Path, sources_path: Path | None) -> tuple[str, list, int]:
-    """(answer text, entries, line offset of the answer in its file)."""
-    text, digest = read_text(answer_path)
-    own = None
-    if looks_like_prompt_file(text):
-        try:
-            own = parse_prompt_text(text, path=str(answer_path), source_id=digest)
-        except BadInputError:
-            own = None  # an answer that merely looks like a prompt file
-    if own is not None and own.answer is not None:
-        answer, offset = own.answer, _offset(text, own.answer, own.answer_line or 1)
-    elif own is not None and sources_path is None:
-        raise BadInputError("prompt file has no text after 'Answer:'", path=str(answer_path),
-                            hint="write the answer after 'Answer:', or audit a separate answer file")  # fmt: skip
-    else:
-        answer, offset = text, 0
-    if sources_path is not None:
-        entries = list(load_source(sources_path).entries)
-    elif own is not None:
-        entries = list(own.entries)
-    else:
-        raise BadInputError("no --sources given and ANSWER is not a prompt file with entries", path=str(answer_path),
-                            hint="add --sources PROMPT_FILE_OR_CATALOG")  # fmt: skip
-    return answer, entries, offset
-
-
-def _offset(text: str, answer: str, answer_line: int) -> int:
-    lines_before = "\n".join(text.split("\n")[: answer_line - 1])
-    position = text.find(answer, len(lines_before))
-    return text.count("\n", 0, position) if position >= 0 else answer_line - 1
-
-
 def run(args: argparse.Namespace) -> int:
-    answer, entries, offset = load_answer(args.answer, args.sources)
+    subject = audit_subject(answer_file=args.answer, sources=args.sources,
+                            sources_hint="add --sources PROMPT_FILE_OR_CATALOG")  # fmt: skip
+    answer, entries, offset = subject.answer, subject.entries, subject.line_offset
     if (client := server_client(args)) is not None:
         return run_remote(args, client, answer, entries, offset)
     embedder = None

@@ -19,15 +19,14 @@ from rag_answer.commands._common import (
     add_settings_flags,
     check_server_model,
     embedder_for,
+    local_resolver,
+    request_from_args,
     server_client,
     settings_from_args,
-    show_progress,
 )
 from rag_answer.errors import BadInputError
-from rag_answer.index_store import load_index
-from rag_answer.index_store.cache import cached_index
 from rag_answer.llm import load_generator
-from rag_answer.sources import load_source
+from rag_answer.request import CLI
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,28 +48,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def open_session(args: argparse.Namespace) -> tuple[ChatSession, str]:
     """The session, and a banner line saying what it is about."""
     settings = settings_from_args(args)
+    request = request_from_args(args)
+    request.check(CLI, chat=True)  # before the embedder is loaded
     embedder = embedder_for(settings)
-    if args.prompt:
-        if args.index_name or args.source:
-            raise BadInputError("give either --prompt FILE or --index NAME [--source S], not both")
-        source = load_source(args.prompt)
-        index = cached_index(source, embedder, settings.cache_dir, progress=show_progress(settings))
-        source_nos: list[int] | None = [0]
-        label = str(args.prompt)
-        about = f"file question: {source.question}" if source.question else ""
-    elif args.index_name:
-        index = load_index(settings.index_dir, args.index_name, embedder)
-        source_nos = [index.find_source(args.source)] if args.source else None
-        label = f"index {args.index_name}" + (f", source {args.source}" if args.source else "")
-        about = ""
-    else:
-        raise BadInputError("nothing to chat about", hint="use --prompt FILE, or --index NAME [--source S]")
+    resolved = local_resolver(settings, embedder).resolve(request, chat=True)
+    index = resolved.open_index(embedder)
     if not settings.quiet and sys.stderr.isatty():
         print(f"loading {settings.model} ...", file=sys.stderr, flush=True)
     generator = load_generator(settings)
-    session = ChatSession(index, embedder, generator, settings, source_nos=source_nos, label=label)
+    session = ChatSession(index, embedder, generator, resolved.settings, source_nos=resolved.source_nos,
+                          label=resolved.label)  # fmt: skip
+    about = f"file question: {resolved.source.question}" if resolved.source and resolved.source.question else ""
     banner = (
-        f"rag-answer chat: {label}, {len(session.entries())} supplied entries, model {generator.model_name}\n"
+        f"rag-answer chat: {resolved.label}, {len(session.entries())} supplied entries, model {generator.model_name}\n"
         + (f"{about}\n" if about else "")
         + f"/help for commands. {MULTILINE_HELP}. Ctrl-C stops an answer; Ctrl-D or /quit leaves."
     )
@@ -89,26 +79,16 @@ def run(args: argparse.Namespace) -> int:
 
 def run_remote(args: argparse.Namespace, client) -> int:
     """Piped chat answered by a running server: the same lines on stdout and stderr, the same exit status."""
-    from rag_answer.sources.reading import read_text
-
     if sys.stdin.isatty():
         raise BadInputError("chat --server reads its questions from a pipe",
                             hint="pipe the questions in, or drop --server for the interactive chat")  # fmt: skip
     settings_from_args(args)  # the same bad-flag errors as in-process
-    if args.prompt:
-        if args.index_name or args.source:
-            raise BadInputError("give either --prompt FILE or --index NAME [--source S], not both")
-        payload = {"prompt_file": read_text(args.prompt)[0], "path": str(args.prompt)}
-    elif args.index_name:
-        payload = {"index": args.index_name, "source": args.source}
-    else:
-        raise BadInputError("nothing to chat about", hint="use --prompt FILE, or --index NAME [--source S]")
+    request = request_from_args(args)
+    request.check(CLI, chat=True)
     check_server_model(client, args, "model", "judge_model")
-    overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
-    payload |= {"input": sys.stdin.read(), "json_lines": args.json,
-                "settings": {name: value for name, value in overrides.items() if value is not None}}  # fmt: skip
+    payload = request.payload() | {"input": sys.stdin.read(), "json_lines": args.json}
     status = 2
-    for name, data in client.events("/api/chat", {k: v for k, v in payload.items() if v is not None}):
+    for name, data in client.events("/api/chat", payload):
         if name in ("stdout", "stderr"):
             stream = sys.stdout if name == "stdout" else sys.stderr
             stream.write(data["text"])

@@ -32,8 +32,9 @@ from rag_answer.llm import load_generator
 from rag_answer.report.batch import ImageRequest, Outcome, ReportRunner, parse_formats, summary_table
 from rag_answer.report.resume import settings_fingerprint
 from rag_answer.report.run import Engine, local_engine, run_reports
+from rag_answer.request import REPORT, Request, overrides_of, read_prompt
 from rag_answer.settings import Settings
-from rag_answer.sources import expand_paths, load_source
+from rag_answer.sources import expand_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -137,16 +138,12 @@ class RemoteReportRunner:
         self.outdir: Path = args.output
         self.formats = formats
         self.claims = not args.no_claims
-        overrides = {name: getattr(args, name) for name in ("seed", "temperature", "max_tokens", "top_k")}
-        self.overrides = {name: value for name, value in overrides.items() if value is not None}
+        self.overrides = overrides_of(args)
 
     def run_one(self, path: Path, name: str) -> Outcome:
         started = time.perf_counter()
         try:
-            source = load_source(path)  # bad input is reported here, with this machine's path, as in-process
-            if not (source.question or "").strip():
-                hint = "a prompt file states the user's question"
-                raise BadInputError("no question found", path=str(path), hint=hint)
+            read_prompt(Request(prompt=path), REPORT)  # bad input is reported here, with this machine's path
             # the file's exact bytes (load_source accepted them as UTF-8): the evidence record hashes them
             text = path.read_bytes().decode("utf-8")
             payload = {"prompt_file": text, "file_name": path.name, "name": name, "format": "json",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rag_answer.commands._common import add_settings_flags, embedder_for, settings_from_args
-from rag_answer.index_store import load_index, search
+from rag_answer.commands._common import add_settings_flags, embedder_for, local_resolver, settings_from_args
+from rag_answer.index_store import search
+from rag_answer.request import Request
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,9 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     embedder = embedder_for(settings)
-    index = load_index(settings.index_dir, args.index_name, embedder)
-    source_nos = [index.find_source(args.source)] if args.source else None
-    hits = search(index, embedder, args.query, k=max(args.k, 1), source_nos=source_nos)
+    resolved = local_resolver(settings, embedder).resolve(Request(index=args.index_name, source=args.source),
+                                                          chat=True)  # a search needs no question  # fmt: skip
+    hits = search(resolved.open_index(embedder), embedder, args.query, k=max(args.k, 1),
+                  source_nos=resolved.source_nos)  # fmt: skip
     if args.json:
         print(
             json.dumps({"query": args.query, "index": args.index_name, "hits": [h.to_dict() for h in hits]}, indent=2)

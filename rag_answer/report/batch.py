@@ -21,14 +21,13 @@ from rag_answer.audit import audit
 from rag_answer.audit.claims import FLAGGED, VERDICTS
 from rag_answer.embedder import Embedder
 from rag_answer.errors import BadInputError, RagAnswerError
-from rag_answer.index_store.cache import cached_index
 from rag_answer.llm.engine import TextGenerator
 from rag_answer.report.build import Illustration, build_report, illustration_from
 from rag_answer.report.evidence import collect_evidence
 from rag_answer.report.html import render_html
 from rag_answer.report.markdown import render_markdown
+from rag_answer.request import REPORT, NoNamedIndexes, Request, Resolver
 from rag_answer.settings import Settings
-from rag_answer.sources import load_source
 
 FORMATS = ("md", "html")
 
@@ -131,11 +130,10 @@ class ReportRunner:
 
     def _report(self, path: Path, name: str) -> tuple[dict[str, str], Outcome]:
         started = time.perf_counter()
-        source = load_source(path)
-        question = (source.question or "").strip()
-        if not question:
-            raise BadInputError("no question found", path=str(path), hint="a prompt file states the user's question")
-        index = cached_index(source, self.embedder, self.settings.cache_dir, progress=False)
+        resolved = Resolver(self.settings, self.embedder, NoNamedIndexes(), REPORT).resolve(Request(prompt=path))
+        source, question = resolved.source, resolved.question
+        assert source is not None
+        index = resolved.open_index(self.embedder)
         index_s = time.perf_counter() - started
         answer = answer_question(
             question,

@@ -16,8 +16,10 @@ from starlette.responses import JSONResponse, Response
 
 from rag_answer.answer import AnswerResult, Turn
 from rag_answer.errors import BadInputError
+from rag_answer.request import Request as AnswerRequest
+from rag_answer.request import Resolved
 from rag_answer.server.http import Emit, endpoint, event_stream, read_model, run_queued
-from rag_answer.server.jobs import AskPlan, check_question, run_ask
+from rag_answer.server.jobs import run_ask
 from rag_answer.server.schemas import ChatCompletionRequest, ChatMessage
 from rag_answer.server.state import ServerState
 
@@ -49,11 +51,10 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     return spoken[-1][1], history
 
 
-def plan_chat(state: ServerState, body: ChatCompletionRequest) -> AskPlan:
-    target = state.target(body.model)
+def plan_chat(state: ServerState, body: ChatCompletionRequest) -> Resolved:
+    """The model id names the loaded prompt file or index; the last user message is the question."""
     question, history = conversation(body.messages)
-    check_question(state, question)
-    return AskPlan(question, state.settings, target=target, source_nos=target.source_nos, history=history or None)
+    return state.resolver().resolve(AnswerRequest(question=question, index=body.model, history=history or None))
 
 
 def completion_id(body: ChatCompletionRequest) -> str:

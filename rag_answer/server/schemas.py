@@ -6,15 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Overrides(BaseModel):
-    """Per-request sampling settings (the rest are the server's); the same as ask's flags of the same name."""
-
-    model_config = ConfigDict(extra="forbid")
-    seed: int | None = Field(default=None, ge=0)
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
-    max_tokens: int | None = Field(default=None, ge=16)
-    top_k: int | None = Field(default=None, ge=1, le=50)
+from rag_answer.request import Overrides
 
 
 class AskRequest(BaseModel):
