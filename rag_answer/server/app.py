@@ -70,15 +70,20 @@ def answer_events(state: ServerState, result: AnswerResult, settings: Any) -> li
 
 @endpoint()
 async def ask(request: Request) -> Response:
-    """POST /api/ask: the `ask --json` object; with Accept: text/event-stream, `draft` events (the model's tokens
-    while it reads each entry, not yet checked), `text` events (the checked answer, as `ask` prints it), then
-    `result` (the `ask --json` object) and `footer` (what `ask` prints on stderr)."""
+    """POST /api/ask: the `ask --json` object; with Accept: text/event-stream, `text` events (the checked answer, as
+    `ask` prints it), then `result` (the `ask --json` object) and `footer` (what `ask` prints on stderr). Only a
+    request with "drafts": true also gets `draft` events first: the model's tokens while it reads each entry,
+    marked {"checked": false}. Nothing unchecked is sent unless asked for."""
     state = state_of(request)
-    plan = plan_ask(state, await read_model(request, AskRequest))
+    body = await read_model(request, AskRequest)
+    plan = plan_ask(state, body)
     if wants_events(request):
 
         def job(stop: threading.Event, emit: Emit) -> None:
-            result = run_ask(state, plan, stop, on_token=lambda text: emit("draft", {"text": text}),
+            def draft(text: str) -> None:
+                emit("draft", {"text": text, "checked": False})
+
+            result = run_ask(state, plan, stop, on_token=draft if body.drafts else None,
                              on_text=lambda text: emit("text", {"text": text}))  # fmt: skip
             for name, data in answer_events(state, result, plan.settings):
                 emit(name, data)

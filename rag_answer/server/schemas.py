@@ -20,6 +20,9 @@ class AskRequest(BaseModel):
     index: str | None = Field(default=None, description="a loaded prompt file or index id")
     source: str | None = Field(default=None, description="with index: restrict to one source file of the index")
     settings: Overrides = Field(default_factory=Overrides)
+    drafts: bool = Field(default=False, description="with text/event-stream: also stream the model's unchecked "
+                         "tokens as `draft` events ({\"text\", \"checked\": false}); off by default, so nothing "
+                         "unchecked is shown")
 
 
 class ChatRequest(BaseModel):

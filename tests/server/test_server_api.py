@@ -64,22 +64,29 @@ def test_ask_json_is_the_ask_json_object(asked: dict) -> None:
     assert asked["audit"]["report"]["summary"]["links_rejected"] == 0
 
 
-def test_ask_streams_drafts_then_the_checked_text_then_the_result(server: Server, asked: dict) -> None:
-    with server.client() as client, client.stream("POST", "/api/ask", json={"index": EXAMPLE_ID, "question": QUESTION},
-                                                  headers={"Accept": "text/event-stream"}) as response:  # fmt: skip
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        events = read_events(response)
-    names = [name for name, _ in events]
+def test_ask_streams_only_checked_text_unless_drafts_are_asked_for(server: Server, asked: dict) -> None:
+    events = {}
+    for drafts in (False, True):
+        with server.client() as client, client.stream("POST", "/api/ask", json={
+                "index": EXAMPLE_ID, "question": QUESTION, "drafts": drafts},
+                headers={"Accept": "text/event-stream"}) as response:  # fmt: skip
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events[drafts] = read_events(response)
+    plain = [name for name, _ in events[False]]
+    assert plain[0] == "text" and "draft" not in plain  # nothing unchecked by default
+    names = [name for name, _ in events[True]]
     assert names[0] == "draft" and names[-2:] == ["result", "footer"]
     first_text = names.index("text")
     assert set(names[:first_text]) == {"draft"}  # nothing checked is shown before the drafts are done
+    assert all(data["checked"] is False for name, data in events[True] if name == "draft")
     assert set(names[first_text:-2]) == {"text"}
-    shown = "".join(data["text"] for name, data in events if name == "text")
-    result = events[-2][1]
-    assert shown == result["answer"] == asked["answer"]  # reproducible: the same answer as the JSON request
-    assert set(result) == ASK_KEYS
-    assert events[-1][1]["text"].startswith("[audit: ")
+    for stream in events.values():
+        shown = "".join(data["text"] for name, data in stream if name == "text")
+        result = stream[-2][1]
+        assert shown == result["answer"] == asked["answer"]  # reproducible: the same answer as the JSON request
+        assert set(result) == ASK_KEYS
+        assert stream[-1][1]["text"].startswith("[audit: ")
 
 
 def test_ask_with_a_whole_prompt_file(server: Server, example_path) -> None:
@@ -145,8 +152,9 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(server: Server) -> None:
 def test_a_client_that_disconnects_stops_its_generation(server: Server) -> None:
     """A whole answer takes several seconds; after the client leaves at its first token the LLM is free at once."""
     assert server.wait_idle(60)
-    with server.client() as client, client.stream("POST", "/api/ask", json={"index": EXAMPLE_ID, "question": QUESTION},
-                                                  headers={"Accept": "text/event-stream"}) as response:  # fmt: skip
+    with server.client() as client, client.stream("POST", "/api/ask", json={
+            "index": EXAMPLE_ID, "question": QUESTION, "drafts": True},
+            headers={"Accept": "text/event-stream"}) as response:  # fmt: skip
         assert read_events(response, stop_after="draft")[-1][0] == "draft"
     assert server.wait_idle(2.5), server.health()
     assert server.health()["status"] == "ok"

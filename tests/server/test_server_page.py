@@ -51,9 +51,10 @@ def test_ask_stream_and_click_a_sentence_for_its_evidence(page, asked: dict) -> 
     page.fill("#question", QUESTION)
     page.focus("#question")
     page.keyboard.press("Control+Enter")  # keyboard submit
-    page.wait_for_selector("#draft:not(:empty)", timeout=120_000)
-    assert page.inner_text("#answer") == ""  # drafts stream first; nothing unchecked is shown as the answer
+    page.wait_for_selector("#status:has-text('Reading the sources')")
+    assert page.is_hidden("#draft-box")  # drafts are off by default: nothing unchecked is shown at all
     page.wait_for_selector("#answer .claim", timeout=300_000)
+    assert page.inner_text("#draft") == ""
     assert page.inner_text("#status") == "Done: answered and checked."
 
     claims = asked["audit"]["report"]["claims"]
