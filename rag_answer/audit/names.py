@@ -23,9 +23,9 @@ _CAPITALISED = re.compile(r"(?<=[a-z0-9,;)] )[A-Z][a-z]{2,}(?:-[A-Za-z]+)?(?![\w
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Zipf frequency (log10 per billion words) at or above which a word is common English: "dataset" is 3.0, "answered"
 # 4.3; names of the fields sit below (Euclid 2.9, Swahili 2.9, NeRF 2.9). A word in capitals is shouting only
-# when it is very common ("ONLY" 6, not "CLIP" 4.3 or "SAM").
+# when it is a very common word ("ONLY" 6.1; not "SAM" 4.6, "MAP" 4.8).
 COMMON_ZIPF = 3.0
-SHOUTED_ZIPF = 4.5
+SHOUTED_ZIPF = 5.5
 # Lower-case words that join a capitalised phrase ("Structure from Motion") and may give its initials a letter.
 _JOINERS = frozenset({"of", "for", "from", "and", "the", "to", "in", "with", "via", "on", "by", "a", "an"})
 
@@ -96,9 +96,13 @@ def abbreviates(short: str, words: list[str]) -> bool:
     """Whether `short` is made of prefixes of `words` in order, each capitalised word giving at least its first
     letter and joiners giving at most theirs: SfM <- Structure from Motion, NeRF <- Neural Radiance Fields."""
     letters = re.sub(r"[^a-z0-9]", "", short.lower())
+    words = [part for word in words for part in word.split("-") if part]  # All-in-One -> All, in, One
     if len(letters) < 2 or len(words) < 2:
         return False
-    return _prefixes(letters, [w.lower() for w in words], [w.lower() in _JOINERS for w in words])
+    lowered, optional = [w.lower() for w in words], [w.lower() in _JOINERS for w in words]
+    if short.endswith("s") and short[:-1].upper() == short[:-1] and _prefixes(letters[:-1], lowered, optional):
+        return True  # PAFs <- Part Affinity Fields
+    return _prefixes(letters, lowered, optional)
 
 
 def _prefixes(letters: str, words: list[str], optional: list[bool]) -> bool:
@@ -135,7 +139,7 @@ def defined_abbreviations(text: str) -> dict[str, str]:
     for match in _DEFINED.finditer(text):
         words = match.group(1).split()
         short = match.group(2)
-        for start in range(len(words)):  # the shortest tail of the words before "(" that the abbreviation fits
+        for start in reversed(range(len(words))):  # the shortest tail of the words before "(" that it fits
             tail = words[start:]
             if abbreviates(short, tail) or abbreviates(short, [w for w in tail if w.lower() not in stopwords()]):
                 out[short.lower()] = " ".join(tail).lower()
