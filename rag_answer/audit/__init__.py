@@ -66,7 +66,13 @@ def audit(
 
             embedder = get_embedder()
         report.claims = check_claims(
-            text, entry_list, allowed, embedder, judge=judge, thresholds=thresholds, line_offset=line_offset,
+            text,
+            entry_list,
+            allowed,
+            embedder,
+            judge=judge,
+            thresholds=thresholds,
+            line_offset=line_offset,
             program_spans=program_spans,
         )
         report.claims_checked = True

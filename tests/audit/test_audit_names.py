@@ -74,10 +74,12 @@ def test_possessive_and_hyphenated_forms_are_the_name(embedder) -> None:
 
 
 def test_a_name_is_a_whole_word_not_part_of_one(embedder) -> None:
-    """"REINFORCE" is not stated by an entry that says "reinforcement"; "Sighter" is not "CellSighter"."""
+    """ "REINFORCE" is not stated by an entry that says "reinforcement"; "Sighter" is not "CellSighter"."""
     source = _source("f01")
     cell = _entry_id(source, "CellSighter:")
-    claim = _claim(f"The Sighter classifier reaches over 80% accuracy for major cell types [@{cell}].", source, embedder)
+    claim = _claim(
+        f"The Sighter classifier reaches over 80% accuracy for major cell types [@{cell}].", source, embedder
+    )
     assert "Sighter" in claim.missing
 
 
@@ -102,8 +104,10 @@ def test_initials_of_a_hyphenated_phrase_in_a_real_summary(embedder) -> None:
 
 def test_a_field_abbreviation_matches_its_expansion(embedder) -> None:
     """The issue's "…: DMS": the entry spells out "driver monitoring system" in lower case, never "DMS"."""
-    source = _inline("Drowsiness detection from in-cabin video",
-                     "We present a driver monitoring system that detects drowsiness from eye closure in cabin video.")
+    source = _inline(
+        "Drowsiness detection from in-cabin video",
+        "We present a driver monitoring system that detects drowsiness from eye closure in cabin video.",
+    )
     claim = _claim("The DMS detects drowsiness from eye closure in cabin video [@inline].", source, embedder)
     assert claim.missing == [] and claim.verdict == "supported", claim.reason
 
