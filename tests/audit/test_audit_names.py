@@ -36,7 +36,7 @@ def _inline(title: str, summary: str) -> SourceSet:
     return SourceSet(source_id="inline", path="inline", question=None, entries=(entry,))
 
 
-@pytest.mark.parametrize("word", ["Answered", "Dataset", "Finding", "Model", "Offers", "Dice", "Transformer"])
+@pytest.mark.parametrize("word", ["Answered", "Dataset", "Finding", "Model", "Offers", "GitHub", "Dice", "Transformer"])
 def test_format_labels_and_common_words_are_not_names(word: str) -> None:
     assert not is_name(word)
 
@@ -63,6 +63,15 @@ def test_a_plural_of_the_entrys_name_is_the_name(embedder) -> None:
     claim = _claim(f"DreamFusion optimizes NeRFs with a pre-trained text-to-image diffusion model [@{magic}].",
                    source, embedder)  # fmt: skip
     assert "NeRFs" not in claim.missing and claim.verdict not in ("unsupported", "misattributed"), claim.reason
+
+
+def test_a_plural_of_a_name_that_is_no_abbreviation(embedder) -> None:
+    """No abbreviation path can find "MeshFormers": only its singular can."""
+    source = _inline(
+        "Sparse-view mesh reconstruction", "MeshFormer reconstructs a textured mesh from four input views."
+    )
+    claim = _claim("MeshFormers reconstruct textured meshes from four input views [@inline].", source, embedder)
+    assert claim.missing == [] and claim.verdict == "supported", claim.reason
 
 
 def test_possessive_and_hyphenated_forms_are_the_name(embedder) -> None:
