@@ -45,8 +45,11 @@ class CachedJudge:
         self.cache: dict[str, float] = json.loads(path.read_text("utf-8")) if path.is_file() else {}
         self.full: dict[str, str] = {}  # entry id -> its whole summary
         self.checked = False
+        self.cited: str | None = None  # set in calibration runs: only the cited entry is asked
 
     def __call__(self, claim: str, entry) -> float:
+        if self.cited is not None and entry.id != self.cited:
+            return 0.0  # calibration runs: another entry's judgement only names the owner, never changes a flag
         key = f"{entry.id}\t{claim}"
         if self.full.get(entry.id, entry.summary) != entry.summary:
             key = f"{entry.id}\t{hashlib.sha256(entry.summary.encode()).hexdigest()[:12]}\t{claim}"
@@ -97,9 +100,10 @@ def run(cases: list[dict], judge_model: str, threads: int | None, cut: float | N
         if case["file"] not in sources:
             sources[case["file"]] = load_source(FIELDS / "prompts" / case["file"])
         source = sources[case["file"]]
+        by_title = {entry.title: entry for entry in source.entries}
         if judge is not None:
             judge.full.update({entry.id: entry.summary for entry in source.entries})
-        by_title = {entry.title: entry for entry in source.entries}
+            judge.cited = by_title[case["cited"]].id if cut is not None else None
         cited = by_title[case["cited"]]
         text = f"{case['sentence'].rstrip('.')} {marker(cited.id)}.\n"
         text, spans = join_segments([(text, bool(case.get("program")))])
