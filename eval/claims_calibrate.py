@@ -88,7 +88,8 @@ def main() -> int:
         "cases": len(rows), "judged": len(judged), "run_cut": data.get("judge_cut", 0.5),
         "reliability_whole_entry": reliability(judged, lambda r: r["judge_p"]),
         "reliability_after_passage": reliability(judged, final_p),
-        "sweep": table, "chosen": chosen, "rule": "largest flagged_altered - flagged_true_paraphrase over exactly measured cuts; lowest cut on ties",
+        "sweep": table, "chosen": chosen,
+        "rule": "largest flagged_altered - flagged_true_paraphrase over exactly measured cuts; lowest cut on ties",
     }  # fmt: skip
     out = OUT / f"calibration-dev-{args.judge}.json"
     out.write_text(json.dumps(result, indent=1) + "\n", "utf-8")
