@@ -65,6 +65,8 @@ class CachedJudge:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file():  # another run (the other split) may have saved answers meanwhile: keep them
+            self.cache = {**json.loads(self.path.read_text("utf-8")), **self.cache}
         self.path.write_text(json.dumps(self.cache, indent=0, sort_keys=True, ensure_ascii=False), "utf-8")
 
 
