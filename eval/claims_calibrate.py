@@ -77,7 +77,7 @@ def main() -> int:
     parser.add_argument("--judge", default="qwen2.5-coder-1.5b")
     parser.add_argument("--run", help="the benchmark run to read (default: dev-<judge>.json)")
     args = parser.parse_args()
-    source = OUT / (args.run or f"dev-{args.judge}.json")
+    source = Path(args.run) if args.run and "/" in args.run else OUT / (args.run or f"dev-{args.judge}.json")
     data = json.loads(source.read_text("utf-8"))
     rows = data["results"]
     judged = [r for r in rows if r.get("judge_p") is not None]
