@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag_answer.audit.lexicon import opposites, stopwords, word_numbers
+from rag_answer.audit.lexicon import opposites, stopwords, word_numbers, word_set
 from rag_answer.audit.names import find_names
 
 _NUMBER = re.compile(
@@ -85,10 +85,20 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+|\d+(?:\.\d+)?", text) if w.lower() not in stopwords()]
 
 
+# "needs no priors", "does not depend on the number": a need or dependence denied, which evidence says with
+# "without", "eliminating the need", "regardless of" (negative_polarity.txt).
+_DENIED_NEED = re.compile(r"\b(?:needs?|requires?|relies|depends?)\s+(?:no|on no)\b|\b(?:does|do|did)\s*n[o']t\s+"
+                          r"(?:need|require|rely|depend)\b", re.IGNORECASE)  # fmt: skip
+_NEED_REMOVED = re.compile(r"\b(?:eliminat|remov|obviat)\w*\s+the\s+need\s+(?:for|of|to)\b", re.IGNORECASE)
+
+
 def opposed(sentence: str, evidence: str) -> str | None:
     """Why the sentence says the opposite of its evidence passage, or None."""
-    said = {w.lower() for w in re.findall(r"[\w-]+", sentence)}
+    evidence = _NEED_REMOVED.sub(" without ", evidence)
     seen = {w.lower() for w in re.findall(r"[\w-]+", evidence)}
+    if seen & word_set("negative_polarity.txt"):
+        sentence = _DENIED_NEED.sub(" without ", sentence)  # the evidence's own way of saying it
+    said = {w.lower() for w in re.findall(r"[\w-]+", sentence)}
     if _NEGATION.search(sentence) and not _NEGATION.search(evidence):
         return "negation: the evidence states it positively"
     for one, other in opposites():
