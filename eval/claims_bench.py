@@ -3,13 +3,17 @@ prompt files of many fields. Each sentence is cited to its entry with a marker a
 `rag-answer audit` does (every supplied entry of its file, claims on).
 
     python eval/claims_bench.py --split dev --judge none               # tune on dev
-    python eval/claims_bench.py --split test --judge qwen2.5-coder-0.5b  # report on test
-Writes eval/results/claims/<split>-<judge>.json (every case with its verdict) and prints the metrics.
+    python eval/claims_bench.py --split test --judge qwen2.5-coder-1.5b  # report on test
+    python eval/claims_bench.py --split dev --judge qwen2.5-coder-1.5b --judge-cut 1.0  # every judged case asked on
+                                                                    # its best passage too, for eval/claims_calibrate.py
+Writes eval/results/claims/<split>-<judge>[-cutC].json (every case with its verdict) and prints the metrics.
+A case with "program": true is written as program text (rag_answer.audit.spans): it must never be judged.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -22,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 from eval.fields.split import ROOT as FIELDS  # noqa: E402
 from eval.fields.split import code_version, split_of  # noqa: E402
 from rag_answer.audit import audit  # noqa: E402
+from rag_answer.audit.spans import join_segments  # noqa: E402
+from rag_answer.audit.verdicts import Thresholds  # noqa: E402
 from rag_answer.citations import marker  # noqa: E402
 from rag_answer.sources import load_source  # noqa: E402
 
@@ -30,14 +36,27 @@ OUT = ROOT / "eval" / "results" / "claims"
 
 
 class CachedJudge:
-    """The judge's answers kept on disk, so thresholds can be re-tuned without asking the model again."""
+    """The judge's answers kept on disk, so thresholds can be re-tuned without asking the model again. A judgement
+    on one passage of an entry (the boundary re-judgement) is keyed by the passage too. The first cached answer
+    used is asked again once and both printed, so a stale cache (another prompt, another model) shows."""
 
     def __init__(self, judge, path: Path) -> None:
         self.judge, self.path = judge, path
         self.cache: dict[str, float] = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        self.full: dict[str, str] = {}  # entry id -> its whole summary
+        self.checked = False
+        self.cited: str | None = None  # set in calibration runs: only the cited entry is asked
 
     def __call__(self, claim: str, entry) -> float:
+        if self.cited is not None and entry.id != self.cited:
+            return 0.0  # calibration runs: another entry's judgement only names the owner, never changes a flag
         key = f"{entry.id}\t{claim}"
+        if self.full.get(entry.id, entry.summary) != entry.summary:
+            key = f"{entry.id}\t{hashlib.sha256(entry.summary.encode()).hexdigest()[:12]}\t{claim}"
+        if key in self.cache and not self.checked:
+            self.checked = True
+            print(f"cache check: cached p={self.cache[key]:.4f}, asked again p={self.judge(claim, entry):.4f}",
+                  file=sys.stderr)  # fmt: skip
         if key not in self.cache:
             self.cache[key] = self.judge(claim, entry)
             if len(self.cache) % 20 == 0:
@@ -46,6 +65,8 @@ class CachedJudge:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file():  # another run (the other split) may have saved answers meanwhile: keep them
+            self.cache = {**json.loads(self.path.read_text("utf-8")), **self.cache}
         self.path.write_text(json.dumps(self.cache, indent=0, sort_keys=True, ensure_ascii=False), "utf-8")
 
 
@@ -62,7 +83,7 @@ def load_cases(split: str) -> list[dict]:
     return cases
 
 
-def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
+def run(cases: list[dict], judge_model: str, threads: int | None, cut: float | None = None) -> list[dict]:
     from rag_answer.embedder import get_embedder
 
     embedder = get_embedder()
@@ -82,10 +103,15 @@ def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
             sources[case["file"]] = load_source(FIELDS / "prompts" / case["file"])
         source = sources[case["file"]]
         by_title = {entry.title: entry for entry in source.entries}
+        if judge is not None:
+            judge.full.update({entry.id: entry.summary for entry in source.entries})
+            judge.cited = by_title[case["cited"]].id if cut is not None else None
         cited = by_title[case["cited"]]
         text = f"{case['sentence'].rstrip('.')} {marker(cited.id)}.\n"
+        text, spans = join_segments([(text, bool(case.get("program")))])
+        thresholds = Thresholds(judge_yes=cut) if cut is not None else None
         started = time.perf_counter()
-        report = audit(text, source, embedder=embedder, judge=judge)
+        report = audit(text, source, embedder=embedder, judge=judge, thresholds=thresholds, program_spans=spans)
         seconds = time.perf_counter() - started
         claim = report.claims[0] if report.claims else None
         results.append({
@@ -95,6 +121,9 @@ def run(cases: list[dict], judge_model: str, threads: int | None) -> list[dict]:
             "evidence_entry": claim.evidence_entry if claim else None,
             "true_source_id": by_title[case["source"]].id if case.get("source") else None,
             "judge_p": claim.judge if claim else None,
+            "judge_passage": claim.judge_passage if claim else None,
+            "judge_margin": claim.judge_margin if claim else None,
+            "similarity": claim.similarity if claim else None,
             "seconds": round(seconds, 3),
         })  # fmt: skip
     if judge is not None:
@@ -144,14 +173,17 @@ def main() -> int:
     parser.add_argument("--judge", default="none", help="'none' or a preset / GGUF path for the LLM judge")
     parser.add_argument("--threads", type=int)
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--judge-cut", type=float, help="the judge's cut (default: Thresholds().judge_yes)")
     args = parser.parse_args()
     cases = load_cases(args.split)[: args.limit]
-    results = run(cases, args.judge, args.threads)
+    results = run(cases, args.judge, args.threads, args.judge_cut)
     summary = metrics(results)
     OUT.mkdir(parents=True, exist_ok=True)
     name = Path(args.judge).stem if args.judge.endswith(".gguf") else args.judge
-    out = OUT / f"{args.split}-{name}.json"
+    cut = "" if args.judge_cut is None else f"-cut{args.judge_cut:g}"
+    out = OUT / f"{args.split}-{name}{cut}.json"
     out.write_text(json.dumps({"split": args.split, "judge": args.judge, "commit": code_version(), "metrics": summary,
+                               "judge_cut": args.judge_cut if args.judge_cut is not None else Thresholds().judge_yes,
                                "results": results},
                               indent=1, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
     print(json.dumps({k: v for k, v in summary.items() if k != "confusion"}, indent=1))

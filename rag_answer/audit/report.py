@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag_answer.audit.claims import FLAGGED, VERDICTS, ClaimVerdict
 from rag_answer.audit.links import extract_links, scan_text
+from rag_answer.audit.verdicts import FLAGGED, VERDICTS, ClaimVerdict
 
 SCHEMA_ID = "rag-answer/audit-report/v1"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -140,43 +140,10 @@ class AuditReport:
         return json.dumps(self.to_dict(strict=strict), ensure_ascii=False, indent=2)
 
     def to_markdown(self, *, strict: bool = False) -> str:
-        """A Markdown report. Rejected links are defanged (`hxxps[:]//evil[.]io`) so none is clickable."""
-        summary = self.summary
-        out = [f"# Citation audit: {'clean' if self.clean(strict=strict) else 'problems found'}", ""]
-        out.extend(f"- {line}" for line in _summary_lines(summary))
-        out += ["", "## Links", ""]
-        if self.links:
-            out += ["| Line | Kind | Verdict | Link | Reason |", "|---:|---|---|---|---|"]
-            for link in self.links:
-                verdict = "accepted" if link.accepted else f"**rejected** ({link.code})"
-                out.append(
-                    f"| {link.line} | {link.kind} | {verdict} | `{_cell(_shown(link))}` | {_cell(link.reason)} |"
-                )
-        else:
-            out.append("No links.")
-        out += ["", "## Citation markers", ""]
-        if self.markers:
-            out += ["| Line | Marker | Verdict |", "|---:|---|---|"]
-            for marker in self.markers:
-                verdict = "valid" if marker.valid else f"**invalid**: {_cell(marker.reason)}"
-                out.append(f"| {marker.line} | `[@{_cell(marker.id)}]` | {verdict} |")
-        else:
-            out.append("No citation markers.")
-        out += ["", "## Claims", ""]
-        if not self.claims_checked:
-            out.append("Claims were not checked.")
-        elif self.claims:
-            out += ["| Line | Verdict | Similarity | Cites | Sentence | Evidence |", "|---:|---|---:|---|---|---|"]
-            for claim in self.claims:
-                cites = ", ".join(f"{c.entry_id}{'' if c.known else ' (unknown)'}" for c in claim.citations) or "—"
-                similarity = "" if claim.similarity is None else f"{claim.similarity:.2f}"
-                evidence = f"{claim.evidence_entry}: {_shorten(claim.evidence or '', 160)}" if claim.evidence else ""
-                sentence = _cell(defang_text(claim.text))
-                row = (str(claim.line), claim.verdict, similarity, _cell(cites), sentence, _cell(evidence))
-                out.append("| " + " | ".join(row) + " |")
-        else:
-            out.append("No claim sentences.")
-        return "\n".join(out) + "\n"
+        """A Markdown report (audit/markdown.py). Rejected links are defanged (`hxxps[:]//evil[.]io`)."""
+        from rag_answer.audit.markdown import audit_markdown
+
+        return audit_markdown(self, _summary_lines(self.summary), strict=strict)
 
     def to_table(self, *, strict: bool = False, width: int = 110) -> str:
         """A plain-text report for a terminal. Rejected links are defanged."""
@@ -243,10 +210,6 @@ def defang_text(text: str, *, keep: Callable[[str], bool] = lambda url: False) -
 
 def _shown(link: LinkFinding) -> str:
     return link.url if link.accepted else defang(link.url)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag_answer.audit.sentences import plain_sentences
 from rag_answer.entries import Entry
 
 # Windows of this many sentences, moving by STRIDE: short enough to pin a claim, long enough for context.
 WINDOW = 3
 STRIDE = 2
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(\"“])")
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,8 @@ class Passage:
 
 
 def split_sentences(text: str) -> list[str]:
-    flat = " ".join(text.split())
-    return [sentence.strip() for sentence in _SENTENCE_END.split(flat) if sentence.strip()]
+    """The claim checker's splitter (audit/sentences.py), so an indexed passage and an audited one end alike."""
+    return plain_sentences(text)
 
 
 def passage_texts(entry: Entry) -> list[str]:

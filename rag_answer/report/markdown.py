@@ -13,12 +13,12 @@ from typing import Literal
 
 from rag_answer.answer.compose import ANSWER_HEADING, SOURCES_HEADING, WORKFLOW_HEADING
 from rag_answer.audit import AuditReport, allowed_link_set, check_link
-from rag_answer.audit.claims import FLAGGED, VERDICTS
-from rag_answer.citations import MARKER_PATTERN
+from rag_answer.audit.markdown import claims_table, links_table
+from rag_answer.audit.verdicts import VERDICTS
 from rag_answer.report.build import Report
 from rag_answer.report.diagram import mermaid
 from rag_answer.report.repairs import answer_repairs
-from rag_answer.report.text import cell, md_code, md_text
+from rag_answer.report.text import md_code, md_text
 
 TIMINGS_HEADING = "## Timings"
 ANSWER_BLOCK_HEADING = "## Audited answer"
@@ -147,15 +147,7 @@ def _audit_appendix(report: Report) -> str:
         "### Links",
         "",
     ]
-    if audit.links:
-        lines += ["| # | Link | Verdict | Entry | Reason |", "|---:|---|---|---|---|"]
-        for number, link in enumerate(audit.links, start=1):
-            verdict = "supplied" if link.accepted else f"**rejected** ({link.code})"
-            shown = md_code(link.url, keep=lambda _url, ok=link.accepted: ok)
-            entry = md_code(link.entry_id or "")
-            lines.append(f"| {number} | {shown} | {verdict} | {entry} | {cell(md_text(link.reason))} |")
-    else:
-        lines.append("No links.")
+    lines += links_table(audit.links)
     lines += ["", "### Claims", ""]
     if not audit.claims_checked:
         lines.append("Claims were not checked.")
@@ -164,17 +156,8 @@ def _audit_appendix(report: Report) -> str:
             "Every cited sentence of the answer as shown (and every uncited claim about a source), judged against "
             "every supplied entry. _Belongs to_: for a misattributed claim, the entry that states the fact.",
             "",
-            "| # | Verdict | Similarity | Cites | Belongs to | Sentence | Reason |",
-            "|---:|---|---:|---|---|---|---|",
+            *claims_table(audit.claims, keep=supplied),
         ]
-        for number, claim in enumerate(audit.claims, start=1):
-            cites = ", ".join(citation.entry_id for citation in claim.citations)
-            similarity = "" if claim.similarity is None else f"{claim.similarity:.2f}"
-            verdict = f"**{claim.verdict}**" if claim.verdict in FLAGGED else claim.verdict
-            belongs = md_code(claim.evidence_entry or "") if claim.verdict == "misattributed" else "—"
-            sentence = md_code(MARKER_PATTERN.sub(r"@\1", claim.text), keep=supplied)
-            lines.append(f"| {number} | {verdict} | {similarity} | {md_code(cites)} | {belongs} | {sentence} | "
-                         f"{md_code(claim.reason)} |")  # fmt: skip
     else:
         lines.append("No claim sentences.")
     lines += ["", "### Repairs", ""]

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from rag_answer.audit.links import scan_text
+from rag_answer.audit.markdown import code_cell
 from rag_answer.audit.report import defang_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|@!#~&{}])")
@@ -38,12 +39,5 @@ def md_text(text: str) -> str:
 
 
 def md_code(text: str, *, keep: Callable[[str], bool] = lambda url: False) -> str:
-    """Text as an inline code span: links defanged (but those `keep` accepts: supplied ones), markers broken,
-    backticks and pipes replaced."""
-    safe = break_markers(defang_text(one_line(text), keep=keep)).replace("`", "'").replace("|", "¦")
-    return f"`{safe}`" if safe else "—"
-
-
-def cell(text: str) -> str:
-    """Markdown (already safe) made fit for one table cell."""
-    return re.sub(r"(?<!\\)\|", r"\\|", one_line(text)) or "—"
+    """Text as an inline code span: the audit's one cell escaper (audit/markdown.py), used for every table."""
+    return code_cell(text, keep=keep)

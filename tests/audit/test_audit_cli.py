@@ -84,7 +84,7 @@ def test_markdown_output(tmp_path, capsys) -> None:
     code, out, _ = _run(capsys, str(_write(tmp_path, "a.md", INVENTED)), "--sources", str(EXAMPLE), "--markdown")
     assert code == 1
     assert out.startswith("# Citation audit: problems found")
-    assert "| 1 | bare_url | **rejected** (not_supplied) | `hxxps[:]//github[.]com/CompVis/stable-diffusion` |" in out
+    assert "| 1 | `hxxps[:]//github[.]com/CompVis/stable-diffusion` | bare_url | **rejected** (not_supplied) |" in out
 
 
 def test_prompt_file_with_answer_uses_its_own_entries(tmp_path, capsys) -> None:

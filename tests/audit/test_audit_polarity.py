@@ -1,0 +1,27 @@
+"""A denied need or dependence ("needs no priors", "does not depend on") restates evidence that says it without a
+verb negation ("eliminating the need for", "regardless of"); the same words the other way round still contradict."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag_answer.audit.facts import opposed
+
+F03 = "We design a temporal consistency loss on the temporal depth gradient, eliminating the need for additional geometric priors."
+F07 = "This bottom-up system achieves high accuracy and realtime performance, regardless of the number of people in the image."
+
+
+@pytest.mark.parametrize(("sentence", "evidence"), [
+    ("It adds a loss on the temporal depth gradient, so it needs no extra geometric priors.", F03),
+    ("Because it works bottom-up, its speed does not depend on how many people are in the image.", F07),
+])  # fmt: skip
+def test_a_denied_need_restates_the_evidence(sentence: str, evidence: str) -> None:
+    assert opposed(sentence, evidence) is None
+
+
+@pytest.mark.parametrize(("sentence", "evidence"), [
+    ("It adds a loss on the temporal depth gradient, so it requires extra geometric priors.", F03),
+    ("Its speed does not depend on how many people are in the image.", "Its speed depends on the number of people."),
+])  # fmt: skip
+def test_the_other_way_round_still_contradicts(sentence: str, evidence: str) -> None:
+    assert opposed(sentence, evidence) is not None
