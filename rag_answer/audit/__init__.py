@@ -42,6 +42,7 @@ def audit(
     thresholds: Thresholds | None = None,
     line_offset: int = 0,
     source: str | None = None,
+    program_spans: Sequence[tuple[int, int]] = (),
 ) -> AuditReport:
     """Audit an answer against the supplied entries.
 
@@ -49,6 +50,8 @@ def audit(
     (only when claims=True). judge: optional judge(claim, entry) -> probability the entry states the claim,
     e.g. rag_answer.audit.judge.LlmJudge over the local GGUF; off by default.
     line_offset: added to every line (the answer's place in its file).
+    program_spans: [start, end) ranges of text the program wrote (headings, labels, links, name-only and gap
+    sentences); the claim check skips sentences wholly inside them.
     """
     entry_list: Sequence[Entry] = tuple(entries.entries if isinstance(entries, SourceSet) else entries)
     allowed = allowed_link_set(entry_list)
@@ -63,7 +66,8 @@ def audit(
 
             embedder = get_embedder()
         report.claims = check_claims(
-            text, entry_list, allowed, embedder, judge=judge, thresholds=thresholds, line_offset=line_offset
+            text, entry_list, allowed, embedder, judge=judge, thresholds=thresholds, line_offset=line_offset,
+            program_spans=program_spans,
         )
         report.claims_checked = True
     return report

@@ -790,14 +790,17 @@ def check_claims(
     judge: ClaimJudge | None = None,
     thresholds: Thresholds | None = None,
     line_offset: int = 0,
+    program_spans: Sequence[tuple[int, int]] = (),
 ) -> list[ClaimVerdict]:
-    """A verdict for every cited sentence of the model's prose and every uncited claim about a source."""
+    """A verdict for every cited sentence of the model's prose and every uncited claim about a source.
+    program_spans: [start, end) ranges of program-written text; a sentence wholly inside one is not a claim."""
     limits = thresholds or Thresholds()
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates would break the tokenizer
     by_id = {entry.id: entry for entry in entries}
     sentences = [s for s in split_sentences(_prose(text))
                  if not is_refusal(s.text)
-                 and not is_program_sentence(claim_text(s.text, keep_markers=True))]  # fmt: skip
+                 and not is_program_sentence(claim_text(s.text, keep_markers=True))
+                 and not _in_program_spans(s, text, program_spans)]  # fmt: skip
     if not sentences or not entries:
         return []
     profiles = _profiles(entries)
@@ -837,6 +840,23 @@ def check_claims(
         best.citations = citations
         verdicts.append(best)
     return verdicts
+
+
+def _in_program_spans(sentence: Sentence, text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether a sentence lies wholly inside program-written text (minimal: found in its line by its opening
+    words, else its whole line must be program text). The checker branch replaces this with exact offsets."""
+    if not spans:
+        return False
+    lines = text.split("\n")
+    if not 1 <= sentence.line <= len(lines):
+        return False
+    line_start = sum(len(line) + 1 for line in lines[: sentence.line - 1])
+    line = lines[sentence.line - 1]
+    found = line.find(sentence.text[:40].rstrip())
+    start, end = (line_start + found, line_start + found + len(sentence.text)) if found >= 0 else (
+        line_start, line_start + len(line))  # fmt: skip
+    end = min(end, line_start + len(line))
+    return any(low <= start and end <= high for low, high in spans)
 
 
 _RANK = {"supported": 0, "weak": 1, "unsupported": 2, "contradicted": 3, "misattributed": 4, "uncited": 5}
