@@ -129,7 +129,8 @@ class Answerer:
         evidence: list[list[Evidence]] = [[] for _ in plan.parts]
         for reading in readings:
             for item in self._evidence(reading):
-                evidence[item.part].append(item)
+                if item.part < len(evidence):  # a reading never answers more parts than were asked
+                    evidence[item.part].append(item)
         return Draft(plan, task, readings, evidence, fits=fits), stats
 
     def _fit(self, reading: Reading, question: str) -> str:
