@@ -131,7 +131,11 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
     if label == TANGENTIAL:
         return [(f"- {marker(entry.id)} {TANGENTIAL_LABEL} ", True), (decapitalized(sentence(reading.offers)), False),
                 (_links(entry), True)]  # fmt: skip
-    return [(f"- {marker(entry.id)} ", True), (sentence(capitalized(reading.offers)), False), (_links(entry), True)]
+    name = entry_name(entry)
+    lead = "" if name.startswith(("the paper on ", "the model ")) or reading.offers.lower().startswith(
+        name.lower()) else f"{name}: "  # fmt: skip
+    offers = sentence(reading.offers) if not lead else decapitalized(sentence(reading.offers))
+    return [(f"- {marker(entry.id)} {lead}", True), (offers, False), (_links(entry), True)]
 
 
 def part4_order(draft: Draft) -> list[Reading]:
