@@ -206,6 +206,8 @@ class Answerer:
         answering = {item.entry.id for items in draft.evidence for item in items}
         best = max((scores.get(i, 0.0) for i in answering), default=0.0)
         for reading in draft.readings:
+            if is_name_only(reading.entry):  # it has no evidence to label: what its name states, and a fit
+                continue
             entry_id = reading.entry.id
             score = scores.get(entry_id, best)  # a recommended model not retrieved is asked about by name
             label = TANGENTIAL if entry_id not in answering else DIRECT if score >= DIRECT_SHARE * best else PARTIAL
