@@ -159,14 +159,17 @@ class Answerer:
         """Every sentence through the claim checker against the entries it cites; then relevance labels."""
         entries = draft.plan.context.entries
         if self.check_claims:
-            draft.evidence = [self._check_part(items, entries, draft.repairs) for items in draft.evidence]
+            question = draft.plan.question
+            draft.evidence = [self._check_part(items, entries, draft.repairs, question) for items in draft.evidence]
             for reading in draft.readings:
                 self._check_offers(reading, entries, draft.repairs)
         self._label(draft)
         return draft
 
-    def _check_part(self, items: list[Evidence], entries: list[Entry], repairs: list[str]) -> list[Evidence]:
-        failed = {id(item): self._failure(item.text, item.entry, entries) for item in items}
+    def _check_part(
+        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str
+    ) -> list[Evidence]:
+        failed = {id(item): self._failure(item.text, item.entry, entries, question) for item in items}
         kept = [item for item in items if failed[id(item)] is None]
         for item in items:
             reason = failed[id(item)]
@@ -195,7 +198,10 @@ class Answerer:
             repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
             reading.offers = ""
 
-    def _failure(self, text: str, entry: Entry, entries: list[Entry]) -> str | None:
+    def _failure(self, text: str, entry: Entry, entries: list[Entry], question: str = "") -> str | None:
+        echoed = question_echo(text, question, entry)
+        if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
+            return f"unsupported: takes {', '.join(repr(word) for word in echoed)} from the question, not the entry"
         verdict = judge_sentence(text, entry, entries, self.embedder, self.judge)
         return f"{verdict.verdict}: {verdict.reason}" if verdict.verdict in FLAGGED else None
 
@@ -282,6 +288,33 @@ def refusal(
     gate.feed(REFUSAL_PHRASE + "\n")
     return AnswerResult(plan.question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], plan.context, True, reason,
                         None, stats, timings, readings, parts=plan.parts)  # fmt: skip
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_COMMON = frozenset(
+    (
+        "what", "which", "where", "when", "does", "that", "this", "these", "those", "there", "their", "they", "them",
+        "with", "from", "have", "into", "onto", "about", "would", "could", "should", "will", "need", "needs", "much",
+        "many", "more", "most", "like", "such", "than", "then", "also", "only", "just", "very", "model", "models",
+        "method", "methods", "paper", "approach", "system", "software", "work", "data", "image", "images", "uses",
+        "used", "using",
+    )
+)
+
+
+def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
+    """Words of the sentence that it shares with the question and that the entry's title and summary never use
+    (compared by their first six letters, so "macrophages" matches "macrophage"): "StarDist can label every cell
+    as a T cell, macrophage or tumor cell" for a nucleus detector."""
+    if not question:
+        return []
+    source = f"{entry.title} {entry.summary}".lower()
+    asked = {word.lower()[:6] for word in _WORD.findall(question)}
+    echoed = []
+    for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
+        if word[:6] in asked and word not in _COMMON and word[:6] not in source:
+            echoed.append(word)
+    return echoed
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")

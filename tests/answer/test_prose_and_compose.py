@@ -14,6 +14,7 @@ from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL
 from rag_answer.answer.parts import question_parts
 from rag_answer.answer.prose import drop_lines, entry_name, join_segments, third_person
 from rag_answer.answer.reading import parse_reading
+from rag_answer.answer.stages import question_echo
 from rag_answer.audit import audit
 from rag_answer.audit.links import extract_links
 from rag_answer.citations import GAP_PHRASE
@@ -145,3 +146,14 @@ def test_a_name_stating_no_input_or_output_is_not_guessed(example) -> None:
     assert "is known only by its name, which states no task" in sections["answer"]
     assert sections["workflow"] == ("- Txt2Img-StableDiffusionV1-PirsusEpicRealism [@txt2img-stablediffusionv1]: its "
                                     "name states no input or output, and the sources give none.")  # fmt: skip
+
+
+def test_a_sentence_taking_the_questions_words_that_its_entry_never_uses_is_caught() -> None:
+    """Seen on dev file f01: the 1.5B wrote the question's cell types into a nucleus detector's sentence."""
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
+    entries = {entry.id: entry for entry in source.entries}
+    stretched = "StarDist can label every cell as a T cell, macrophage or tumor cell."
+    assert question_echo(stretched, source.question, entries["cell-detection-with"]) == ["label", "macrophage",
+                                                                                         "tumor"]  # fmt: skip
+    own = "CellSighter requires a small training set of expert-labeled cells."
+    assert question_echo(own, source.question, entries["cellsighter-a-neural"]) == []
