@@ -87,7 +87,9 @@ def answer_segments(draft: Draft) -> list[Segment]:
             paragraphs.append([(gap_sentence(part) + ".", True)])
     if draft.plan.full:
         fits = draft.fits
-        notes = [name_states(r, fits.get(r.entry.id, FIT_UNCLEAR)) for r in draft.readings if is_name_only(r.entry)]
+        entries = draft.plan.context.entries
+        notes = [name_states(r, fits.get(r.entry.id, FIT_UNCLEAR), entries) for r in draft.readings
+                 if is_name_only(r.entry)]  # fmt: skip
         if notes:
             paragraphs.append([seg for n, note in enumerate(notes) for seg in _spaced(note, n, True)])
     segments: list[Segment] = []
@@ -100,8 +102,15 @@ def _spaced(text: str, position: int, program: bool) -> list[Segment]:
     return ([(" ", True)] if position else []) + [(text, program)]
 
 
-def name_states(reading: Reading, fits: str) -> str:
-    return name_states_sentence(entry_name(reading.entry), reading.entry.id, reading.states, fits)
+def name_states(reading: Reading, fits: str, entries: list[Entry] | None = None) -> str:
+    """What a name-only model's name states; and, where another supplied entry has the same paper or code link,
+    that it shares it (a fact about the supplied links, not a claim about what the model does)."""
+    text = name_states_sentence(entry_name(reading.entry), reading.entry.id, reading.states, fits)
+    links = set(reading.entry.links)
+    same = next((e for e in entries or [] if e.id != reading.entry.id and e.has_summary and links & set(e.links)), None)
+    if same is not None:
+        text += f" It shares a supplied link with {entry_name(same)} {marker(same.id)}."
+    return text
 
 
 def workflow_segments(reading: Reading, fits: str) -> list[Segment]:

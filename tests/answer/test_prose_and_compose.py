@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_answer.answer.compose import compose_segments, split_sections
+from rag_answer.answer.compose import compose_segments, name_states, split_sections
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
@@ -157,3 +157,12 @@ def test_a_sentence_taking_the_questions_words_that_its_entry_never_uses_is_caug
                                                                                          "tumor"]  # fmt: skip
     own = "CellSighter requires a small training set of expert-labeled cells."
     assert question_echo(own, source.question, entries["cellsighter-a-neural"]) == []
+
+
+def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
+    model = next(entry for entry in source.entries if entry.kind == "model")
+    reading = parse_reading(model, "Task: multiplexed cell classification.\nInput: not stated\nOutput: not stated.")
+    text = name_states(reading, FIT_YES, list(source.entries))
+    assert text.endswith("It shares a supplied link with CellSighter [@cellsighter-a-neural].")
+    assert "shares" not in name_states(reading, FIT_YES, [model])
