@@ -80,8 +80,8 @@ def answer_segments(draft: Draft) -> list[Segment]:
     paragraphs: list[list[Segment]] = []
     budget = part_budget(len(draft.plan.parts))
     for part, items in zip(draft.plan.parts, draft.evidence, strict=True):
-        if items:
-            chosen = items[:budget]
+        chosen = [item for item in items if item.checked][:budget]
+        if chosen:
             paragraphs.append([seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
         else:
             paragraphs.append([(gap_sentence(part) + ".", True)])

@@ -36,6 +36,7 @@ class Evidence:
     span: str  # the entry's summary sentence nearest to it: the fallback when the written sentence fails
     label: str = DIRECT  # DIRECT or PARTIAL, from the entry's relevance
     replaced: bool = False  # the written sentence failed the claim check and the span stands in
+    checked: bool = True  # False: beyond the part's budget, so neither judged nor shown
 
 
 @dataclass

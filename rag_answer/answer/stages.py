@@ -18,7 +18,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag_answer.answer.compose import cited, compose_segments, is_name_only, sources_section, split_sections
+from rag_answer.answer.compose import (
+    cited,
+    compose_segments,
+    is_name_only,
+    part_budget,
+    sources_section,
+    split_sections,
+)
 from rag_answer.answer.context import Context, select_context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_UNCLEAR, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.gate import LinkGate
@@ -159,30 +166,43 @@ class Answerer:
         """Every sentence through the claim checker against the entries it cites; then relevance labels."""
         entries = draft.plan.context.entries
         if self.check_claims:
-            question = draft.plan.question
-            draft.evidence = [self._check_part(items, entries, draft.repairs, question) for items in draft.evidence]
+            question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
+            draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget)
+                              for items in draft.evidence]  # fmt: skip
             for reading in draft.readings:
                 self._check_offers(reading, entries, draft.repairs)
         self._label(draft)
         return draft
 
     def _check_part(
-        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str
+        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str, budget: int
     ) -> list[Evidence]:
-        failed = {id(item): self._failure(item.text, item.entry, entries, question) for item in items}
-        kept = [item for item in items if failed[id(item)] is None]
+        """Judge a part's sentences in order until `budget` pass (those shown); the rest get the cheap question-echo
+        check only, for their entries' labels. A failing sentence goes when the part has other evidence, else
+        the entry's own span stands in for it (checked too)."""
+        failed: dict[int, str] = {}
+        passed = 0
         for item in items:
+            echoed = question_echo(item.text, question, item.entry)
+            if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
+                failed[id(item)] = f"unsupported: takes {', '.join(map(repr, echoed))} from the question, not the entry"
+            elif passed >= budget:
+                item.checked = False  # not shown, so not judged
+            elif (reason := self._failure(item.text, item.entry, entries)) is not None:
+                failed[id(item)] = reason
+            else:
+                passed += 1
+        kept = [item for item in items if id(item) not in failed]
+        for item in (item for item in items if id(item) in failed):
             reason = failed[id(item)]
-            if reason is None:
-                continue
-            if kept:  # the part keeps other evidence: the failing sentence goes, and the repair says so
+            if any(other.checked for other in kept):  # the part keeps other evidence: this sentence goes
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason})")
                 continue
             second = self._failure(item.span, item.entry, entries)
             if second is None:  # the part's only evidence: the entry's own sentence stands in
                 repairs.append(f"replaced the answer sentence for [@{item.entry.id}] ({reason}) by its entry's "
                                f"own sentence")  # fmt: skip
-                item.text, item.replaced = item.span, True
+                item.text, item.replaced, item.checked = item.span, True, True
                 kept.append(item)
             else:
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}); its entry's own "
@@ -198,10 +218,7 @@ class Answerer:
             repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
             reading.offers = ""
 
-    def _failure(self, text: str, entry: Entry, entries: list[Entry], question: str = "") -> str | None:
-        echoed = question_echo(text, question, entry)
-        if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
-            return f"unsupported: takes {', '.join(repr(word) for word in echoed)} from the question, not the entry"
+    def _failure(self, text: str, entry: Entry, entries: list[Entry]) -> str | None:
         verdict = judge_sentence(text, entry, entries, self.embedder, self.judge)
         return f"{verdict.verdict}: {verdict.reason}" if verdict.verdict in FLAGGED else None
 
@@ -304,17 +321,23 @@ _COMMON = frozenset(
 
 def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
     """Words of the sentence that it shares with the question and that the entry's title and summary never use
-    (compared by their first six letters, so "macrophages" matches "macrophage"): "StarDist can label every cell
-    as a T cell, macrophage or tumor cell" for a nucleus detector."""
+    (compared by their stems, so "macrophages" matches "macrophage" and "trains" "trained"): "StarDist can label
+    every cell as a T cell, macrophage or tumor cell" for a nucleus detector."""
     if not question:
         return []
     source = f"{entry.title} {entry.summary}".lower()
-    asked = {word.lower()[:6] for word in _WORD.findall(question)}
+    asked = {_stem(word) for word in _WORD.findall(question)}
     echoed = []
     for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
-        if word[:6] in asked and word not in _COMMON and word[:6] not in source:
+        if _stem(word) in asked and word not in _COMMON and _stem(word) not in source:
             echoed.append(word)
     return echoed
+
+
+def _stem(word: str) -> str:
+    """A word's first four to six letters, two short of its length: enough to tell words apart, not endings."""
+    word = word.lower()
+    return word[: max(4, min(6, len(word) - 2))]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
