@@ -22,6 +22,7 @@ from rag_answer.answer.compose import (
     cited,
     compose_segments,
     is_name_only,
+    paper_segments,
     part_budget,
     sources_section,
     split_sections,
@@ -130,6 +131,8 @@ class Answerer:
         for entry in plan.to_read:
             reading, call = read_entry(self.generator, entry, plan.question, self.settings, plan.parts)
             stats = stats.add(call) if stats.calls or stats.generated_tokens else call
+            if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
+                reading.offers = third_person(reading.offers, entry_name(entry))
             readings.append(reading)
             if is_name_only(entry):
                 fits[entry.id] = self._fit(reading, plan.question)
@@ -169,9 +172,10 @@ class Answerer:
             question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
             draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget)
                               for items in draft.evidence]  # fmt: skip
-            for reading in draft.readings:
-                self._check_offers(reading, entries, draft.repairs)
         self._label(draft)
+        if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
+            for reading in draft.readings:
+                self._check_offers(reading, draft, entries)
         return draft
 
     def _check_part(
@@ -209,13 +213,13 @@ class Answerer:
                                f"sentence failed too ({second})")  # fmt: skip
         return [item for item in items if any(item is k for k in kept)]
 
-    def _check_offers(self, reading: Reading, entries: list[Entry], repairs: list[str]) -> None:
+    def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
         if not reading.offers or is_name_only(reading.entry):
             return
-        offers = third_person(reading.offers, entry_name(reading.entry))
-        reason = self._failure(cited(offers, reading.entry), reading.entry, entries)
+        item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
+        reason = self._failure(item, reading.entry, entries)
         if reason is not None:
-            repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
+            draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
             reading.offers = ""
 
     def _failure(self, text: str, entry: Entry, entries: list[Entry]) -> str | None:
