@@ -117,7 +117,7 @@ def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
     """One workflow line for a recommended model. A name-only model's input and output are only what its name
     states (drafted without the question); where the name states none, the line says so instead of guessing."""
     entry, name = reading.entry, entry_name(reading.entry)
-    if is_name_only(entry) and not (reading.input and reading.output):
+    if is_name_only(entry) and not (_stated(reading.input, entry) and _stated(reading.output, entry)):
         return [(f"- {name} {marker(entry.id)}: its name states no input or output, and the sources give none.", True)]
     if not (reading.input and reading.output):
         return []
@@ -125,6 +125,13 @@ def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
     if is_name_only(entry):
         line += f" {NAME_ONLY_WORKFLOW}" + ("; its name states another task" if fits == FIT_NO else "")
     return [(line + ".", True)]
+
+
+def _stated(value: str, entry: Entry) -> bool:
+    """A workflow input or output read from a name, unless it is empty or only repeats the name itself
+    ("Input: WeatherRemoval-CLAIO-DeSnow")."""
+    chunks = [c for c in re.split(r"[/_\s]+", entry.title) if len(c) >= 6 and re.search(r"[-0-9]", c)]
+    return bool(value) and not any(chunk.lower() in value.lower() for chunk in chunks)
 
 
 def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_answer.answer.compose import compose_segments, name_states, split_sections
+from rag_answer.answer.compose import compose_segments, name_states, split_sections, workflow_segments
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
@@ -166,3 +166,13 @@ def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
     text = name_states(reading, FIT_YES, list(source.entries))
     assert text.endswith("It shares a supplied link with CellSighter [@cellsighter-a-neural].")
     assert "shares" not in name_states(reading, FIT_YES, [model])
+
+
+def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
+    entry = Entry("weatherremoval", "model", "WeatherRemoval-CLAIO-DeSnow", None, "https://github.com/x/y", "",
+                  Origin("f", 1))  # fmt: skip
+    reading = parse_reading(entry, "Task: snow removal.\nInput: WeatherRemoval-CLAIO-DeSnow\nOutput: cleaned data.")
+    assert workflow_segments(reading, FIT_YES) == [("- WeatherRemoval-CLAIO-DeSnow [@weatherremoval]: its name states "
+                                                    "no input or output, and the sources give none.", True)]  # fmt: skip
+    stated = parse_reading(entry, "Task: snow removal.\nInput: a snowy photo\nOutput: a clear photo.")
+    assert workflow_segments(stated, FIT_YES)[0][0].startswith("- Input: a snowy photo -> Model: WeatherRemoval")
