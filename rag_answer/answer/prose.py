@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from rag_answer.entries import Entry
 
@@ -15,6 +16,11 @@ Segment = tuple[str, bool]  # (text, is_program)
 _INTRODUCED = re.compile(
     r"\b(?:[Ww]e (?:propose|present|introduce|develop|call|name|describe)|called|named|dubbed|termed)\s+"
     r"(?:(?:a|an|the|our|new|novel)\s+)*([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
+)
+# ... or a lower-case name with its acronym: "a new method called large mask inpainting (LaMa)".
+_ACRONYM = re.compile(
+    r"\b(?:propose|present|introduce|called|named|dubbed|termed)\b[^.()]{0,60}"
+    r"\(([A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9-]*)\)"
 )
 _NAME_LIKE = re.compile(r"^[A-Z](?=.*[A-Z0-9])[A-Za-z0-9.-]+$")  # mixed case or an acronym: "StarDist", "AOD-Net"
 _TITLE_BREAK = re.compile(r"\s+(?:with|using|via|through|by|for|from|in|on|towards?|based)\s+", re.IGNORECASE)
@@ -35,15 +41,22 @@ def entry_name(entry: Entry) -> str:
     if lead:
         return lead
     match = _INTRODUCED.search(entry.summary)
-    if match and _NAME_LIKE.match(match.group(1).rstrip(".")):
-        return match.group(1).rstrip(".")
+    if match:
+        name = match.group(1).rstrip(".")
+        # a name: mixed case or an acronym ("StarDist"), or a capitalised word the summary keeps using ("Mixtral")
+        if _NAME_LIKE.match(name) or len(re.findall(rf"\b{re.escape(name)}\b", entry.summary)) >= 3:
+            return name
+    match = _ACRONYM.search(entry.summary)
+    if match:
+        return match.group(1)
     topic = _TITLE_BREAK.split(entry.title.strip().rstrip("."), maxsplit=1)[0]
     words = topic.split()
     if len(words) < 3:  # the break came too early: keep the title's first words
         words = entry.title.split()[:7]
     topic = " ".join(words[:7])
     first = topic.split(" ", 1)[0]
-    if not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):
+    title_case = sum(word[:1].isupper() for word in words[1:7]) >= 1 and len(words) <= 4
+    if not title_case and not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):  # "World Models" keeps its capitals
         topic = topic[:1].lower() + topic[1:]
     return ("the model " if entry.kind == "model" else "the paper on ") + topic
 
@@ -141,3 +154,33 @@ def drop_lines(text: str, spans: Sequence[tuple[int, int]], numbers: set[int]) -
                     moved.append(piece)
     lines = [line for number, line in enumerate(text.split("\n"), start=1) if number not in numbers]
     return "\n".join(lines), moved
+
+
+# What the short forms in model names stand for, so "Txt2Img" supports "a text prompt" and "an image".
+_ALIASES = {"txt": "text", "img": "image", "vid": "video", "asr": "speech recognition", "tts": "text speech",
+            "seq": "sequence", "llm": "language", "nlp": "language", "ocr": "text", "sd": "stable diffusion",
+            "mt": "translation", "qa": "question answer"}  # fmt: skip
+_FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this", "model", "models", "given",
+                     "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
+
+
+def _name_stems(name: str) -> set[str]:
+    words = re.sub(r"([a-z])([A-Z])|([A-Za-z])(?=[0-9])|([0-9])(?=[A-Za-z])", r"\1\3\4 \2", name)
+    tokens = [t.lower() for t in re.split(r"[^A-Za-z0-9]+", words) if t]
+    tokens += [part for t in tokens for part in _ALIASES.get(t, "").split()]
+    return {_stem(t) for t in tokens if len(t) >= 3}
+
+
+def _stem(word: str) -> str:
+    return word.lower()[: max(3, min(5, len(word) - 2))]
+
+
+def name_supports(phrase: str, name: str) -> bool:
+    """Whether a phrase read from a model's name rests on the name: one of its words is in the name (or a short
+    form in it: "Txt2Img" for "text"). "Natural language processing" read from "advimman/big-lama" does not."""
+    stems = _name_stems(name)
+    found = re.findall(r"[A-Za-z][A-Za-z0-9]+", phrase)
+    pairs = [a + b for a, b in pairwise(found)]  # "Van Gogh" for "vangogh"
+    words = [w for w in found + pairs if len(w) >= 3 and w.lower() not in _FILLER]
+    inside = [stem for stem in stems if len(stem) >= 4]  # "photorealistic" holds "Realism"'s "reali"
+    return any(_stem(w) in stems or any(stem in w.lower() for stem in inside) for w in words)

@@ -31,7 +31,7 @@ from rag_answer.answer.context import Context, select_context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_UNCLEAR, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.gate import LinkGate
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import entry_name, join_segments, third_person
+from rag_answer.answer.prose import entry_name, join_segments, name_supports, third_person
 from rag_answer.answer.reading import Reading, judge_fit, read_entry, read_task
 from rag_answer.answer.render import cited_ids
 from rag_answer.answer.result import AnswerResult, Turn
@@ -133,6 +133,10 @@ class Answerer:
             stats = stats.add(call) if stats.calls or stats.generated_tokens else call
             if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
                 reading.offers = third_person(reading.offers, entry_name(entry))
+            if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated
+                reading.states, reading.input, reading.output = (
+                    value if name_supports(value, entry.title) else ""
+                    for value in (reading.states, reading.input, reading.output))  # fmt: skip
             readings.append(reading)
             if is_name_only(entry):
                 fits[entry.id] = self._fit(reading, plan.question)

@@ -12,7 +12,7 @@ from rag_answer.answer.compose import compose_segments, name_states, split_secti
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import drop_lines, entry_name, join_segments, third_person
+from rag_answer.answer.prose import drop_lines, entry_name, join_segments, name_supports, third_person
 from rag_answer.answer.reading import parse_reading
 from rag_answer.answer.stages import question_echo
 from rag_answer.audit import audit
@@ -176,3 +176,25 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
                                                     "no input or output, and the sources give none.", True)]  # fmt: skip
     stated = parse_reading(entry, "Task: snow removal.\nInput: a snowy photo\nOutput: a clear photo.")
     assert workflow_segments(stated, FIT_YES)[0][0].startswith("- Input: a snowy photo -> Model: WeatherRemoval")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "name", "rests"),
+    [
+        ("Natural language processing (NLP) model", "advimman/big-lama", False),  # dev f05: a guess, not the name
+        ("a sentence about a favorite color", "advimman/big-lama", False),
+        ("video depth estimation", "depth-anything/Video-Depth-Anything-Large", True),
+        ("a text prompt", "Txt2Img-ControlNet-OpenPose-SD15", True),
+        ("Van Gogh style transfer", "img2img-cyclegan-vangogh", True),
+        ("a hazy photo", "img2img-cyclegan-vangogh", False),
+    ],
+)
+def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:
+    assert name_supports(phrase, name) is rests
+
+
+def test_an_entry_is_named_by_the_acronym_its_summary_introduces() -> None:
+    lama = paper("lama", "Resolution-robust Large Mask Inpainting with Fourier Convolutions",
+                 "To this end, we propose a new method called large mask inpainting (LaMa). LaMa is based on x.")  # fmt: skip
+    assert entry_name(lama) == "LaMa"
+    assert entry_name(paper("wm", "World Models")) == "the paper on World Models"
