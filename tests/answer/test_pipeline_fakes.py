@@ -209,3 +209,15 @@ def test_evidence_is_ordered_most_relevant_first_within_a_part(example_index, re
     first = result.sections["answer"].split("\n\n")[0]
     assert first.index("[@the-skin-game]") < first.index("[@hi4d-4d-instance]")
     assert result.labels["the-skin-game"] == "direct" and result.labels["hi4d-4d-instance"] == "partial"
+
+
+def test_what_a_model_name_does_not_state_is_not_passed_on(example_index, real_embedder, settings) -> None:
+    """A guess read from a name (a text summariser for Txt2Img-StableDiffusionV1-PirsusEpicRealism) is dropped:
+    the answer says the name states no task, and the workflow that it states no input or output."""
+    readings = dict(READINGS)
+    readings["Txt2Img"] = "Task: natural language summaries.\nInput: a sentence\nOutput: a summary."
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
+                    question_of(example_index))  # fmt: skip
+    assert "[@txt2img-stablediffusionv1] is known only by its name, which states no task" in result.sections["answer"]
+    assert "summar" not in result.text
+    assert result.sections["workflow"].endswith("its name states no input or output, and the sources give none.")
