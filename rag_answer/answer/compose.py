@@ -105,7 +105,7 @@ def _spaced(text: str, position: int, program: bool) -> list[Segment]:
 def name_states(reading: Reading, fits: str, entries: list[Entry] | None = None) -> str:
     """What a name-only model's name states; and, where another supplied entry has the same paper or code link,
     that it shares it (a fact about the supplied links, not a claim about what the model does)."""
-    text = name_states_sentence(entry_name(reading.entry), reading.entry.id, reading.states, fits)
+    text = name_states_sentence(entry_name(reading.entry), reading.entry.id, decapitalized(reading.states), fits)
     links = set(reading.entry.links)
     same = next((e for e in entries or [] if e.id != reading.entry.id and e.has_summary and links & set(e.links)), None)
     if same is not None:
@@ -117,11 +117,16 @@ def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
     """One workflow line for a recommended model. A name-only model's input and output are only what its name
     states (drafted without the question); where the name states none, the line says so instead of guessing."""
     entry, name = reading.entry, entry_name(reading.entry)
-    if is_name_only(entry) and not (_stated(reading.input, entry) and _stated(reading.output, entry)):
-        return [(f"- {name} {marker(entry.id)}: its name states no input or output, and the sources give none.", True)]
-    if not (reading.input and reading.output):
+    given, back = reading.input, reading.output
+    if is_name_only(entry):
+        given, back = (value if _stated(value, entry) else "" for value in (given, back))
+        if not (given or back):
+            return [(f"- {name} {marker(entry.id)}: its name states no input or output, and the sources give none.",
+                     True)]  # fmt: skip
+        given, back = given or "not stated by its name", back or "not stated by its name"
+    if not (given and back):
         return []
-    line = f"- Input: {reading.input} -> Model: {name} {marker(entry.id)} -> Output: {reading.output}"
+    line = f"- Input: {given} -> Model: {name} {marker(entry.id)} -> Output: {back}"
     if is_name_only(entry):
         line += f" {NAME_ONLY_WORKFLOW}" + ("; its name states another task" if fits == FIT_NO else "")
     return [(line + ".", True)]

@@ -66,9 +66,13 @@ def capitalized(text: str) -> str:
 
 
 def decapitalized(text: str) -> str:
-    """Lower-case the first letter unless the first word is a name (an acronym or mixed case, e.g. 'DINOv2')."""
-    first = text.split(" ", 1)[0]
-    if re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):
+    """Lower-case the first letter unless the first word is a name (an acronym or mixed case, e.g. 'DINOv2') or
+    opens a capitalised title ("Van Gogh style transfer", "Simple and Controllable Music Generation")."""
+    words = text.split(" ")
+    if re.search(r"[A-Z].*[A-Z0-9]|[0-9]", words[0]):
+        return text
+    later = [w for w in words[1:3] if w.lower() not in ("and", "of", "for", "the", "a", "an", "to", "in", "on")]
+    if words[0][:1].isupper() and any(w[:1].isupper() for w in later):
         return text
     return text[:1].lower() + text[1:]
 
@@ -164,10 +168,16 @@ _FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this"
                      "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
 
 
+# What a stated medium is given or gives back as, in plain words: a text model takes "a prompt" or "a sentence".
+_MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture", "video": "clip footage",
+          "speech": "audio voice recording", "music": "audio song track", "audio": "sound recording"}  # fmt: skip
+
+
 def _name_stems(name: str) -> set[str]:
     words = re.sub(r"([a-z])([A-Z])|([A-Za-z])(?=[0-9])|([0-9])(?=[A-Za-z])", r"\1\3\4 \2", name)
     tokens = [t.lower() for t in re.split(r"[^A-Za-z0-9]+", words) if t]
     tokens += [part for t in tokens for part in _ALIASES.get(t, "").split()]
+    tokens += [part for t in tokens for part in _MEDIA.get(t, "").split()]
     return {_stem(t) for t in tokens if len(t) >= 3}
 
 

@@ -215,7 +215,7 @@ def test_what_a_model_name_does_not_state_is_not_passed_on(example_index, real_e
     """A guess read from a name (a text summariser for Txt2Img-StableDiffusionV1-PirsusEpicRealism) is dropped:
     the answer says the name states no task, and the workflow that it states no input or output."""
     readings = dict(READINGS)
-    readings["Txt2Img"] = "Task: natural language summaries.\nInput: a sentence\nOutput: a summary."
+    readings["Txt2Img"] = "Task: natural language summaries.\nInput: an audio recording\nOutput: a summary."
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
                     question_of(example_index))  # fmt: skip
     assert "[@txt2img-stablediffusionv1] is known only by its name, which states no task" in result.sections["answer"]

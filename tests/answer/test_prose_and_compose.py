@@ -172,7 +172,11 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
     entry = Entry("weatherremoval", "model", "WeatherRemoval-CLAIO-DeSnow", None, "https://github.com/x/y", "",
                   Origin("f", 1))  # fmt: skip
     reading = parse_reading(entry, "Task: snow removal.\nInput: WeatherRemoval-CLAIO-DeSnow\nOutput: cleaned data.")
-    assert workflow_segments(reading, FIT_YES) == [("- WeatherRemoval-CLAIO-DeSnow [@weatherremoval]: its name states "
+    assert workflow_segments(reading, FIT_YES) == [("- Input: not stated by its name -> Model: WeatherRemoval-CLAIO-"
+                                                    "DeSnow [@weatherremoval] -> Output: cleaned data (read from its "
+                                                    "name only).", True)]  # fmt: skip
+    neither = parse_reading(entry, "Task: snow removal.\nInput: WeatherRemoval-CLAIO-DeSnow\nOutput: not stated.")
+    assert workflow_segments(neither, FIT_YES) == [("- WeatherRemoval-CLAIO-DeSnow [@weatherremoval]: its name states "
                                                     "no input or output, and the sources give none.", True)]  # fmt: skip
     stated = parse_reading(entry, "Task: snow removal.\nInput: a snowy photo\nOutput: a clear photo.")
     assert workflow_segments(stated, FIT_YES)[0][0].startswith("- Input: a snowy photo -> Model: WeatherRemoval")
@@ -186,7 +190,8 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
         ("video depth estimation", "depth-anything/Video-Depth-Anything-Large", True),
         ("a text prompt", "Txt2Img-ControlNet-OpenPose-SD15", True),
         ("Van Gogh style transfer", "img2img-cyclegan-vangogh", True),
-        ("a hazy photo", "img2img-cyclegan-vangogh", False),
+        ("a hazy photo", "img2img-cyclegan-vangogh", True),  # an image in, whatever the guess about haze
+        ("a protein sequence", "img2img-cyclegan-vangogh", False),
     ],
 )
 def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:
