@@ -73,7 +73,8 @@ def test_evidence_grammar_cannot_spell_links_or_run_words_together(small_llm, te
 def test_one_sentence_per_part_each_opening_with_the_entrys_name(small_llm) -> None:
     grammar = evidence_grammar(2, "StarDist")
     assert grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: StarDist uses a U-Net.\nPart 2: none.")
-    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: none.")  # part 2 is owed
+    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: none.\nPart 3: none.")  # in order
+    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: none.\nPart 2: We use a U-Net.")
     assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: Mesmer uses a ResNet.")
 
 
@@ -83,7 +84,7 @@ def test_model_and_task_grammars(small_llm) -> None:
     assert grammar_accepts(small_llm, name_only, "Task: style transfer.\nInput: a hazy photo\nOutput: a painting.")
     assert grammar_accepts(small_llm, name_only, "Task: depth estimation.\nInput: not stated\nOutput: not stated.")
     assert not grammar_accepts(small_llm, name_only, "Fits: no\nInput: x")
-    many = " ".join(["stems"] * 17)  # a workflow input or output is at most 16 words
+    many = " ".join(["stems"] * 7)  # what a name states is short: an input or output is at most six words
     assert not grammar_accepts(small_llm, name_only, f"Task: separation.\nInput: music\nOutput: {many}.")
     assert grammar_accepts(small_llm, name_only, f"Task: separation.\nInput: music\nOutput: {many[6:]}.")
     assert grammar_accepts(small_llm, task_grammar(), "The user wants to remove haze from photos.")
