@@ -39,6 +39,11 @@ def task_grammar() -> str:
     return "\n".join(['root ::= "The user wants to " sentence "."', _WORDS])
 
 
+# What an entry offers is a short phrase for a list item: at most 20 words, so it cannot ramble through the
+# abstract (seen on dev f05, where the 1.5B ran LaMa's title, acronym and method into one 40-word item).
+_OFFER = 'offer ::= (word " "){0,19} last'
+
+
 def _literal(text: str) -> str:
     """A GBNF string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -56,7 +61,7 @@ def evidence_grammar(parts: int = 1, name: str = "It") -> str:
     """A related entry: what it offers for the question, then per part of the question one sentence that answers
     it from the entry (opening with the entry's name), or none."""
     calls = " ".join(f"part{n}" for n in range(1, parts + 1))
-    return "\n".join([f'root ::= "Offers: " phrase "." {calls}', *_parts_rules(parts, name), _WORDS])
+    return "\n".join([f'root ::= "Offers: " offer "." {calls}', *_parts_rules(parts, name), _OFFER, _WORDS])
 
 
 def model_grammar(*, with_evidence: bool, parts: int = 1, name: str = "It") -> str:
@@ -71,5 +76,5 @@ def model_grammar(*, with_evidence: bool, parts: int = 1, name: str = "It") -> s
              'tiny ::= (word " "){0,5} last', _WORDS]
         )
     calls = " ".join(f"part{n}" for n in range(1, parts + 1))
-    root = f'root ::= "Input: " short "\\nOutput: " short ".\\nOffers: " phrase "." {calls}'
-    return "\n".join([root, *_parts_rules(parts, name), _WORDS])
+    root = f'root ::= "Input: " short "\\nOutput: " short ".\\nOffers: " offer "." {calls}'
+    return "\n".join([root, *_parts_rules(parts, name), _OFFER, _WORDS])

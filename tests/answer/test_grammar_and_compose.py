@@ -54,6 +54,7 @@ BAD = [
     "Offers: depth maps,like this.\nPart 1: none.",  # words cannot run together
     "Offers: vocals, bass, drums,.\nPart 1: none.",  # a phrase cannot stop mid-list
     "Offers: a method.\nPart 1: We propose a method.",  # a sentence opens with the entry's name: third person
+    "Offers: " + " ".join(["inpainting"] * 21) + ".\nPart 1: none.",  # an offers phrase is at most 20 words
 ]
 
 
