@@ -142,7 +142,7 @@ class Answerer:
                 fits[entry.id] = self._fit(reading, plan.question)
         evidence: list[list[Evidence]] = [[] for _ in plan.parts]
         for reading in readings:
-            for item in self._evidence(reading):
+            for item in self._evidence(reading, plan.parts):
                 if item.part < len(evidence):  # a reading never answers more parts than were asked
                     evidence[item.part].append(item)
         return Draft(plan, task, readings, evidence, fits=fits), stats
@@ -153,8 +153,9 @@ class Answerer:
         reading.fits = judge_fit(self.generator, reading, question)
         return FIT_YES if reading.fits >= FITS else FIT_NO if reading.fits < MISFITS else FIT_UNCLEAR
 
-    def _evidence(self, reading: Reading) -> list[Evidence]:
-        """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it."""
+    def _evidence(self, reading: Reading, parts: list[str]) -> list[Evidence]:
+        """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it and
+        to its part of the question (the span that stands in if the sentence fails: it should still answer)."""
         entry, name = reading.entry, entry_name(reading.entry)
         written = [(n, third_person(text, name)) for n, text in enumerate(reading.parts) if text]
         seen: set[str] = set()
@@ -162,8 +163,11 @@ class Answerer:
         if not written:
             return []
         spans = summary_sentences(entry)
-        vectors = self.embedder.encode([text for _, text in written] + spans)
-        nearest = np.argmax(vectors[: len(written)] @ vectors[len(written) :].T, axis=1)
+        asked = [parts[n] if n < len(parts) else parts[-1] for n, _ in written]
+        vectors = self.embedder.encode([text for _, text in written] + asked + spans)
+        count = len(written)
+        span_vectors = vectors[2 * count :]
+        nearest = np.argmax((vectors[:count] + vectors[count : 2 * count]) @ span_vectors.T, axis=1)
         return [Evidence(entry, n, cited(text, entry), cited(third_person(spans[int(k)], name), entry))
                 for (n, text), k in zip(written, nearest, strict=True)]  # fmt: skip
 
