@@ -42,6 +42,11 @@ ARTEFACTS = {
         re.IGNORECASE,
     ),
     "cut_clause": re.compile(r"\b(?:and|or|the|a|of|to|with|like|such as|for)\s*(?:->|\.$)", re.MULTILINE),
+    # first-person abstract text ("we propose", "our approach") and pipeline messages in the body
+    "first_person": re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE),
+    "pipeline_message": re.compile(
+        r"did not pass the claim check|no links supplied|listed by name only|Listed without a description"
+    ),
 }
 
 
@@ -106,16 +111,18 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
             index = build_index([source], embedder, progress=False)
             result = answer_question(source.question, index, embedder, generator, settings, source_nos=[0])
             text = result.text
+            spans = result.program_spans  # the program's own text is not a claim about a source
             record.update(refused=result.refused, repairs=result.repairs, sections=result.sections,
                           generated_tokens=result.stats.generated_tokens,
                           readings=[r.raw for r in result.readings])  # fmt: skip
         else:
             answer = baseline.answer(source, source.question or "")
             text = answer.text
+            spans = []
             record.update(refused=False, repairs=[], generated_tokens=None)
         record["seconds"] = round(time.perf_counter() - started, 2)
         record["answer"] = text
-        report = audit(text, source, embedder=embedder, judge=claim_judge)
+        report = audit(text, source, embedder=embedder, judge=claim_judge, program_spans=spans)
         counts = {verdict: sum(c.verdict == verdict for c in report.claims)
                   for verdict in ("supported", "weak", *FLAGGED, "uncited")}  # fmt: skip
         cited_ids = {c.citations[0].entry_id for c in report.claims if c.citations}
@@ -133,8 +140,10 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
             "relevant_covered": len(covered),
             "artefacts": artefacts(text),
             "directness": directness(judge_llm, source.question or "", part or text),
-            # "cannot confirm that it fits": what rag-answer says of every name-only model (fitting or not)
-            "says_unfit": any(phrase in text for phrase in ("not shown to fit", "cannot confirm that it fits"))
+            # "does not fit" / "do not show whether it fits": said of a name-only model whose name states
+            # another task, or whose fit the sources leave open
+            "says_unfit": any(phrase in text for phrase in ("not shown to fit", "cannot confirm that it fits",
+                                                            "do not show whether it fits"))
             or "does not fit" in text.lower(),
             "model_fits": labels["model_fits"],
             "has_unanswered": bool(labels["unanswered"]),

@@ -70,3 +70,28 @@ PROGRAM_SENTENCES = re.compile(
 def is_program_sentence(text: str) -> bool:
     """text: a sentence with its rendered links already removed."""
     return PROGRAM_SENTENCES.fullmatch(" ".join(text.split()).strip().removeprefix("- ")) is not None
+
+
+# -- program-written sentences of the answer (marked as program text by position when the answer is built) -------
+
+NAME_ONLY_NO_MORE = "the supplied sources say nothing more about it (not how it works, nor what data trains it)"
+
+
+def name_states_sentence(name: str, entry_id: str, states: str, fits: str) -> str:
+    """What a name-only model's name states, cited; fits: "yes", "no" or "unclear" (whether that is the task asked
+    about). A name that states no task says so instead of guessing."""
+    if not states:
+        return (f"The recommended model {name} {marker(entry_id)} is known only by its name, which states no task; "
+                f"{NAME_ONLY_NO_MORE}.")  # fmt: skip
+    head = f"The recommended model {name} {marker(entry_id)} is known only by its name, which states {states}"
+    if fits == "no":
+        return f"{head}: another task, so it does not fit this question, and {NAME_ONLY_NO_MORE}."
+    if fits == "unclear":
+        return f"{head}; {NAME_ONLY_NO_MORE}, so they do not show whether it fits this question."
+    return f"{head}; {NAME_ONLY_NO_MORE}."
+
+
+def name_only_item(name: str, entry_id: str, fits: str) -> str:
+    """A name-only model's part-4 item (before its links)."""
+    tail = {"no": "; its name states another task than the one asked about"}.get(fits, "")
+    return f"{marker(entry_id)} {name}: the recommended model, known by its name only{tail}."

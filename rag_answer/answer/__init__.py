@@ -1,5 +1,5 @@
-"""Grounded answers: context selection, prompt, generation under grammar, rendering and verification."""
+"""Grounded answers: plan, read, check, compose, render (stages.py); answer_question is the thin wrapper."""
 
-from rag_answer.answer.pipeline import AnswerResult, Turn, answer_question
+from rag_answer.answer.pipeline import Answerer, AnswerResult, Turn, answer_question, default_judge
 
-__all__ = ["AnswerResult", "Turn", "answer_question"]
+__all__ = ["AnswerResult", "Answerer", "Turn", "answer_question", "default_judge"]

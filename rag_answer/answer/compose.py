@@ -1,19 +1,15 @@
-"""Writing the answer from the per-entry readings. The program writes headings, markers and links; the
-model's words appear only inside the sentence or phrase of the entry it read."""
+"""The compose step: the answer text written from the draft as segments (text, is_program), so the program-written
+parts (headings, markers, links, labels, name-only and gap sentences) are known by position. The model's words
+appear only inside a sentence or phrase about the one entry it read, which that sentence cites."""
 
 from __future__ import annotations
 
 import re
 
+from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES, TANGENTIAL, Draft, Evidence
+from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
 from rag_answer.answer.reading import Reading
-from rag_answer.citations import (
-    NAME_ONLY_WORKFLOW,
-    gap_sentence,
-    marker,
-    name_only_model_sentence,
-    title_only_sentence,
-    unchecked_item_sentence,
-)
+from rag_answer.citations import gap_sentence, marker, name_only_item, name_states_sentence
 from rag_answer.entries import Entry
 
 TASK_HEADING = "### 1. Task"
@@ -28,8 +24,9 @@ SECTION_KEYS = {
     PAPERS_HEADING: "papers",
     SOURCES_HEADING: "sources",
 }
-MAX_ANSWER_SENTENCES = 5
-TANGENTIAL = "Tangential to the question; it offers"
+MAX_ANSWER_SENTENCES = 6  # in all parts together
+TANGENTIAL_LABEL = "Tangential: it answers no part of the question; it offers"
+NAME_ONLY_WORKFLOW = "(read from its name only)"
 
 
 def links_line(entry: Entry) -> str:
@@ -38,7 +35,16 @@ def links_line(entry: Entry) -> str:
         parts.append(f"Paper: {entry.paper_url}")
     if entry.github_url:
         parts.append(f"GitHub: {entry.github_url}")
-    return " | ".join(parts) if parts else "no links supplied"
+    return " | ".join(parts) if parts else "no links supplied"  # for /sources; an answer writes none (_links)
+
+
+def _links(entry: Entry) -> str:
+    """" (Paper: ... | GitHub: ...)", or nothing at all when no link was supplied."""
+    return f" ({links_line(entry)})" if entry.links else ""
+
+
+def is_name_only(entry: Entry) -> bool:
+    return entry.kind == "model" and not entry.has_summary
 
 
 _VAGUE_SUBJECT = re.compile(
@@ -46,70 +52,153 @@ _VAGUE_SUBJECT = re.compile(
 )
 
 
-def short_name(entry: Entry) -> str | None:
-    """The name a title leads with ("AOD-Net: All-in-One Dehazing Network" -> "AOD-Net"), if it has one."""
-    head, colon, _ = entry.title.partition(":")
-    return head.strip() if colon and 0 < len(head.split()) <= 4 else None
-
-
 def answer_sentence(reading: Reading) -> str:
-    """The reading's answer, cited; a vague subject ("The source ...") is replaced by the entry's name, unless the
-    sentence names it already ("The paper presents Real-ESRGAN", not "Real-ESRGAN presents Real-ESRGAN")."""
-    text = _capitalized(reading.answer)
+    """A reading's first answering sentence, cited; a vague subject ("The source ...") is replaced by the entry's
+    name, unless the sentence names it already ("The paper presents Real-ESRGAN", not "Real-ESRGAN presents
+    Real-ESRGAN")."""
+    text = capitalized(reading.answer)
     name = short_name(reading.entry)
     if name and _VAGUE_SUBJECT.match(text) and name.lower() not in text.lower():
         text = _VAGUE_SUBJECT.sub(name, text, count=1)
     return f"{text} {marker(reading.entry.id)}."
 
 
-def paper_item(reading: Reading) -> str:
-    """One part-4 line: what the entry offers (tangential ones say so), then its supplied links."""
+def cited(text: str, entry: Entry) -> str:
+    """A sentence with its marker before the final stop."""
+    body = sentence(text)
+    return f"{body[:-1]} {marker(entry.id)}{body[-1]}"
+
+
+def part_budget(parts: int) -> int:
+    """Sentences per part: 1-3, at most MAX_ANSWER_SENTENCES in all."""
+    return max(1, min(3, MAX_ANSWER_SENTENCES // max(parts, 1)))
+
+
+def answer_segments(draft: Draft) -> list[Segment]:
+    """Per part of the question, in its order: its sentences (most relevant entry first), or the one plain
+    sentence saying the sources leave it open. Then what each name-only model's name states (full form)."""
+    paragraphs: list[list[Segment]] = []
+    budget = part_budget(len(draft.plan.parts))
+    for part, items in zip(draft.plan.parts, draft.evidence, strict=True):
+        chosen = [item for item in items if item.checked][:budget]
+        if chosen:
+            paragraphs.append([seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
+        else:
+            paragraphs.append([(gap_sentence(part) + ".", True)])
+    if draft.plan.full:
+        fits = draft.fits
+        entries = draft.plan.context.entries
+        notes = [name_states(r, fits.get(r.entry.id, FIT_UNCLEAR), entries) for r in draft.readings
+                 if is_name_only(r.entry)]  # fmt: skip
+        if notes:
+            paragraphs.append([seg for n, note in enumerate(notes) for seg in _spaced(note, n, True)])
+    segments: list[Segment] = []
+    for n, paragraph in enumerate(paragraphs):
+        segments += ([("\n\n", True)] if n else []) + paragraph
+    return segments
+
+
+def _spaced(text: str, position: int, program: bool) -> list[Segment]:
+    return ([(" ", True)] if position else []) + [(text, program)]
+
+
+def name_states(reading: Reading, fits: str, entries: list[Entry] | None = None) -> str:
+    """What a name-only model's name states; and, where another supplied entry has the same paper or code link,
+    that it shares it (a fact about the supplied links, not a claim about what the model does)."""
+    text = name_states_sentence(entry_name(reading.entry), reading.entry.id, decapitalized(reading.states), fits)
+    links = set(reading.entry.links)
+    same = next((e for e in entries or [] if e.id != reading.entry.id and e.has_summary and links & set(e.links)), None)
+    if same is not None:
+        text += f" It shares a supplied link with {entry_name(same)} {marker(same.id)}."
+    return text
+
+
+def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
+    """One workflow line for a recommended model. A name-only model's input and output are only what its name
+    states (drafted without the question); where the name states none, the line says so instead of guessing."""
+    entry, name = reading.entry, entry_name(reading.entry)
+    given, back = reading.input, reading.output
+    if is_name_only(entry):
+        given, back = (value if _stated(value, entry) else "" for value in (given, back))
+        if not (given or back):
+            return [(f"- {name} {marker(entry.id)}: its name states no input or output, and the sources give none.",
+                     True)]  # fmt: skip
+        given, back = given or "not stated by its name", back or "not stated by its name"
+    if not (given and back):
+        return []
+    line = f"- Input: {given} -> Model: {name} {marker(entry.id)} -> Output: {back}"
+    if is_name_only(entry):
+        line += f" {NAME_ONLY_WORKFLOW}" + ("; its name states another task" if fits == FIT_NO else "")
+    return [(line + ".", True)]
+
+
+def _stated(value: str, entry: Entry) -> bool:
+    """A workflow input or output read from a name, unless it is empty or only repeats the name itself
+    ("Input: WeatherRemoval-CLAIO-DeSnow")."""
+    chunks = [c for c in re.split(r"[/_\s]+", entry.title) if len(c) >= 6 and re.search(r"[-0-9]", c)]
+    return bool(value) and not any(chunk.lower() in value.lower() for chunk in chunks)
+
+
+def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
+    """One part-4 item: what the entry offers for the question (a tangential one labelled, with why), then its
+    supplied links. An entry whose description is gone is listed by its title (its own words, not a claim)."""
     entry = reading.entry
+    label = draft.labels.get(entry.id, TANGENTIAL)
+    if is_name_only(entry):
+        text = name_only_item(entry_name(entry), entry.id, draft.fits.get(entry.id, FIT_UNCLEAR))
+        return [("- " + text + _links(entry), True)]
     if not reading.offers:
-        text = title_only_sentence(entry.id) if entry.kind == "model" else unchecked_item_sentence(entry.id)
-    elif reading.answered or entry.kind == "model":
-        text = f"{marker(entry.id)} {_capitalized(reading.offers)}."
-    else:
-        text = f"{marker(entry.id)} {TANGENTIAL} {_decapitalized(reading.offers)}."
-    return f"- {text} ({links_line(entry)})"
+        return [(f"- {marker(entry.id)} {sentence(entry.title)}{_links(entry)}", True)]
+    if label == TANGENTIAL:
+        return [(f"- {marker(entry.id)} {TANGENTIAL_LABEL} ", True), (decapitalized(sentence(reading.offers)), False),
+                (_links(entry), True)]  # fmt: skip
+    name = entry_name(entry)
+    lead = "" if name.startswith(("the paper on ", "the model ")) or reading.offers.lower().startswith(
+        name.lower()) else f"{name}: "  # fmt: skip
+    offers = sentence(reading.offers) if not lead else decapitalized(sentence(reading.offers))
+    return [(f"- {marker(entry.id)} {lead}", True), (offers, False), (_links(entry), True)]
 
 
-def workflow_line(reading: Reading) -> str:
-    """A name-only model's input and output are what its name says (drafted without the question), and say so."""
-    line = f"- Input: {reading.input} -> Model: {marker(reading.entry.id)} -> Output: {reading.output}"
-    return line + (f" {NAME_ONLY_WORKFLOW}." if not reading.entry.has_summary else ".")
+def part4_order(draft: Draft) -> list[Reading]:
+    """Most relevant first: entries that answer (direct, then partial), a name-only model that fits right after
+    the direct ones, then tangential entries, then a name-only model that does not fit."""
+    rank = {"direct": 0, "partial": 2, TANGENTIAL: 4}
+
+    def key(pair: tuple[int, Reading]) -> tuple[int, int]:
+        position, reading = pair
+        if is_name_only(reading.entry):
+            fit = draft.fits.get(reading.entry.id, FIT_UNCLEAR)
+            return ({FIT_YES: 1, FIT_UNCLEAR: 3, FIT_NO: 5}[fit], position)
+        return (rank[draft.labels.get(reading.entry.id, TANGENTIAL)], position)
+
+    return [reading for _, reading in sorted(enumerate(draft.readings), key=key)]
 
 
-def compose(
-    task: str,
-    answers: list[str],
-    gaps: list[str],
-    readings: list[Reading],
-    *,
-    full: bool,
-) -> str:
-    """The answer text (without the sources list). answers: the answer sentences kept, in relevance order."""
-    answer_lines = [*answers, *(gap_sentence(part) for part in gaps)]
-    if full:  # a follow-up asks about something else; the first turn said this
-        name_only = [r for r in readings if r.entry.kind == "model" and not r.entry.has_summary]
-        answer_lines.extend(name_only_model_sentence(r.entry.id) for r in name_only)
-    answer_text = " ".join(answer_lines) if answer_lines else gap_sentence("the question as asked")
-    if not full:
-        return answer_text + "\n"
-    models = [r for r in readings if r.entry.kind == "model" and r.input and r.output]
-    parts = [TASK_HEADING, task, "", ANSWER_HEADING, answer_text, ""]
-    if models:
-        parts += [WORKFLOW_HEADING, *(workflow_line(r) for r in models), ""]
-    parts += [PAPERS_HEADING, *(paper_item(r) for r in readings)]
-    return "\n".join(parts) + "\n"
+def compose_segments(draft: Draft) -> list[Segment]:
+    """The whole answer (without a sources list in the full form: part 4 carries every link once)."""
+    answer = answer_segments(draft) or [(gap_sentence("the question as asked") + ".", True)]
+    if not draft.plan.full:
+        return [*answer, ("\n", True)]
+    segments: list[Segment] = [(f"{TASK_HEADING}\n{draft.task}\n\n{ANSWER_HEADING}\n", True), *answer, ("\n", True)]
+    models = [r for r in part4_order(draft) if r.entry.kind == "model"]
+    lines = [workflow_segments(r, draft.fits.get(r.entry.id, FIT_UNCLEAR)) for r in models]
+    flow = [seg for line in lines if line for seg in [*line, ("\n", True)]]
+    if flow:
+        segments += [(f"\n{WORKFLOW_HEADING}\n", True), *flow]
+    segments.append((f"\n{PAPERS_HEADING}\n", True))
+    for reading in part4_order(draft):
+        segments += [*paper_segments(reading, draft), ("\n", True)]
+    return segments
 
 
-def sources_section(cited: list[Entry]) -> str:
-    if not cited:
+def sources_section(cited_entries: list[Entry]) -> str:
+    """The sources list of a short-form answer (a follow-up has no part 4 to carry the links)."""
+    if not cited_entries:
         return ""
     lines = [SOURCES_HEADING]
-    for entry in cited:
-        lines.append(f"- {marker(entry.id)} {entry.title} ({entry.kind}): {links_line(entry)}")
+    for entry in cited_entries:
+        links = f": {links_line(entry)}" if entry.links else ""
+        lines.append(f"- {marker(entry.id)} {entry.title} ({entry.kind}){links}")
     return "\n".join(lines) + "\n"
 
 
@@ -128,13 +217,6 @@ def split_sections(text: str) -> dict[str, str]:
     return {key: value.strip() for key, value in sections.items()}
 
 
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _decapitalized(text: str) -> str:
-    """Lower-case the first letter unless the first word is a name (an acronym or mixed case, e.g. 'DINOv2')."""
-    first = text.split(" ", 1)[0]
-    if re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):
-        return text
-    return text[:1].lower() + text[1:]
+def evidence_text(item: Evidence) -> str:
+    """The claim as the checker meets it: the sentence with its marker."""
+    return re.sub(r"\s+", " ", item.text).strip()

@@ -1,15 +1,20 @@
 """Reading the sources one entry at a time, so a fact cannot migrate from one entry to another.
 
 Every call shows the model ONE entry (its title and summary, links masked) and the question, under a
-grammar of labelled fields. The entry's block is the prompt prefix, so its KV state is evaluated once and
-reused for every later call on that entry (other questions, chat turns, the claim judge).
+grammar of labelled fields: what the entry offers, then per part of the question one third-person sentence
+that opens with the entry's name (or none). The labels are parsed here and never reach the answer. The entry's
+block is the prompt prefix, so its KV state is evaluated once and reused for every later call on that entry
+(other questions, chat turns, the claim judge).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from rag_answer.answer.prose import entry_name
 from rag_answer.entries import Entry
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.llm.grammar import NONE_ANSWER, evidence_grammar, model_grammar, task_grammar
@@ -17,8 +22,11 @@ from rag_answer.llm.source_prompt import source_prompt
 from rag_answer.prompts import load_template
 from rag_answer.settings import Settings
 
-_FIELD = re.compile(r"^(Input|Output|Offers|Answer): ?(.*)$", re.MULTILINE)
-_TOKENS_PER_CALL = {"task": 60, "evidence": 140, "model": 110, "model_evidence": 230}
+_FIELD = re.compile(r"^(Input|Output|Offers|Answer|Task|Part \d+): ?(.*)$", re.MULTILINE)
+NOT_STATED = "not stated"
+# Tokens per call: the fixed fields, plus one sentence per part of the question.
+_TOKENS_PER_CALL = {"task": 60, "evidence": 40, "model": 70, "model_evidence": 80}
+_TOKENS_PER_PART = 50
 
 
 @dataclass
@@ -27,15 +35,20 @@ class Reading:
 
     entry: Entry
     offers: str = ""  # a phrase, without its final "."
-    answer: str = ""  # one sentence without its final ".", or "" for none (or removed by the claim check)
+    answer: str = ""  # the first answered part's sentence, without its final "." ("" for none)
     answered: bool = False  # the model found something in the entry that answers the question
     input: str = ""
     output: str = ""
     raw: str = ""
+    parts: list[str] = field(default_factory=list)  # per part of the question: a sentence without "." or ""
+    states: str = ""  # a name-only model: the task its name states ("" when the name states none)
+    fits: float | None = None  # a name-only model: P(its name states the task asked about)
 
 
-def generate(generator: TextGenerator, prefix: str, suffix: str, grammar: str, kind: str, settings: Settings) -> str:
-    budget = min(_TOKENS_PER_CALL[kind], settings.max_tokens)
+def generate(
+    generator: TextGenerator, prefix: str, suffix: str, grammar: str, kind: str, settings: Settings, parts: int = 0
+) -> str:
+    budget = min(_TOKENS_PER_CALL[kind] + _TOKENS_PER_PART * parts, settings.max_tokens)
     pieces = generator.stream(
         prefix, suffix, grammar=grammar, max_tokens=budget, temperature=settings.temperature, seed=settings.seed
     )
@@ -50,31 +63,61 @@ def read_task(generator: TextGenerator, question: str, settings: Settings) -> tu
 
 
 def read_entry(
-    generator: TextGenerator, entry: Entry, question: str, settings: Settings
+    generator: TextGenerator, entry: Entry, question: str, settings: Settings, parts: Sequence[str] = ()
 ) -> tuple[Reading, GenerationStats]:
-    has_summary = entry.has_summary
-    if entry.kind == "model":
-        name = "model_evidence_request" if has_summary else "model_request"
-        grammar, kind = model_grammar(with_evidence=has_summary), ("model_evidence" if has_summary else "model")
+    """One call about one entry. A name-only model is read without the question: shown it, the model writes the
+    output the user wants ("dehazed photos") for a style-transfer model; without it, what the name says."""
+    parts = list(parts) or [question]
+    name = entry_name(entry)
+    if entry.kind == "model" and not entry.has_summary:
+        request = load_template("model_request").render()
+        grammar, kind = model_grammar(with_evidence=False), "model"
     else:
-        name, grammar, kind = "evidence_request", evidence_grammar(), "evidence"
-    # A name-only model's workflow is drafted without the question: shown the question, the model writes the
-    # output the user wants ("dehazed photos") for a style-transfer model; without it, what the name says.
-    request = load_template(name).render() if name == "model_request" else load_template(name).render(question=question)
+        template = "model_evidence_request" if entry.kind == "model" else "evidence_request"
+        listed = "\n".join(f"Part {n}: {part}" for n, part in enumerate(parts, start=1))
+        blank = "<sentence starting with " + name + ", or none>"
+        format_parts = "\n".join(f"Part {n}: {blank}" for n in range(1, len(parts) + 1))
+        request = load_template(template).render(question=question, parts=listed, name=name, format_parts=format_parts)
+        if entry.kind == "model":
+            grammar, kind = model_grammar(with_evidence=True, parts=len(parts), name=name), "model_evidence"
+        else:
+            grammar, kind = evidence_grammar(len(parts), name), "evidence"
     prefix, suffix = source_prompt(generator, entry, request)
-    raw = generate(generator, prefix, suffix, grammar, kind, settings)
+    raw = generate(generator, prefix, suffix, grammar, kind, settings, 0 if kind == "model" else len(parts))
     return parse_reading(entry, raw), generator.last_stats
 
 
+def judge_fit(generator: TextGenerator, reading: Reading, question: str) -> float:
+    """P(yes) that the task a name-only model's name states is the one asked about (log-probabilities of the
+    first answer token, no sampling)."""
+    request = load_template("fit_request").render(question=question.replace('"', "'"), task=reading.states)
+    prefix, suffix = source_prompt(generator, reading.entry, request)
+    logprobs = generator.choice_logprobs(prefix, suffix, ["yes", "Yes", "no", "No"])
+    yes = math.exp(logprobs["yes"]) + math.exp(logprobs["Yes"])
+    no = math.exp(logprobs["no"]) + math.exp(logprobs["No"])
+    return yes / (yes + no) if yes + no > 0 else 0.0
+
+
+def _value(text: str) -> str:
+    text = text.strip().rstrip(".").strip()
+    return "" if text.lower() in (NONE_ANSWER, NOT_STATED) else text
+
+
 def parse_reading(entry: Entry, raw: str) -> Reading:
-    fields = {name: value.strip() for name, value in _FIELD.findall(raw)}
-    answer = fields.get("Answer", "").rstrip(".").strip()
+    found = _FIELD.findall(raw)
+    fields = {name: value for name, value in found}
+    parts = [_value(value) for name, value in found if name.startswith("Part ")]
+    if not parts and "Answer" in fields:  # the one-answer form of earlier readings
+        parts = [_value(fields["Answer"])]
+    first = next((part for part in parts if part), "")
     return Reading(
         entry=entry,
-        offers=fields.get("Offers", "").rstrip(".").strip(),
-        answer="" if answer.lower() == NONE_ANSWER else answer,
-        answered=bool(answer) and answer.lower() != NONE_ANSWER,
-        input=fields.get("Input", "").rstrip(".").strip(),
-        output=fields.get("Output", "").rstrip(".").strip(),
+        offers=_value(fields.get("Offers", "")),
+        answer=first,
+        answered=bool(first),
+        input=_value(fields.get("Input", "")),
+        output=_value(fields.get("Output", "")),
         raw=raw,
+        parts=parts,
+        states=_value(fields.get("Task", "")),
     )

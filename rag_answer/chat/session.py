@@ -1,6 +1,7 @@
 """A chat session's state: the supplied entries, the earlier turns, the answer form, stopping.
 
-Every question goes through `answer_question` with the same source restriction. The answer pipeline reads one
+Every question goes through the answer stages (`Answerer`, one per session, with its judge) with the same
+source restriction. The answer pipeline reads one
 entry per model call (that entry and the question only), so no chat history is ever in a prompt; earlier turns
 serve two things here:
 
@@ -26,9 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rag_answer.answer import AnswerResult, Turn, answer_question
+from rag_answer.answer import Answerer, AnswerResult, Turn, default_judge
 from rag_answer.answer.context import Context, select_context
-from rag_answer.answer.pipeline import entries_to_read
 from rag_answer.answer.verify import Verification, verify_answer
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry, SourceSet
@@ -114,6 +114,16 @@ class ChatSession:
         self.history: list[Turn] = []  # the conversation: it sets the answer form and steers retrieval
         self.topics: list[Topic] = []  # for each history turn: how it was retrieved, for follow-ups
         self.exchanges: list[Exchange] = []  # everything, for /save
+        self._answerer: Answerer | None = None
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answer stages over this session's index, built on first use with the judge loaded once."""
+        if self._answerer is None:
+            generator = self.generator  # stoppable: a stop request also stops before the next judge call
+            judge = default_judge(self.settings, generator)  # type: ignore[arg-type]
+            self._answerer = Answerer(self.index, self.embedder, generator, self.settings, judge=judge)  # type: ignore[arg-type]
+        return self._answerer
 
     # -- what may be used --------------------------------------------------------------------------------------
 
@@ -171,11 +181,9 @@ class ChatSession:
         return "\n".join([*earlier[-(FOLLOW_UP_CONTEXT - 1) :], question]), last.turn
 
     def reading_plan(self, query: str, *, full: bool) -> list[Entry]:
-        """The entries the answer will read, one model call each, most relevant first (as the pipeline does)."""
-        context = self._context(query)
-        if not context.entries or context.best_score < self.settings.min_score:
-            return []
-        return entries_to_read(context, full=full)
+        """The entries the answer will read, one model call each, most relevant first: the answer's own plan."""
+        plan = self.answerer.plan(query, source_nos=self.source_nos, full=full)
+        return [] if plan.refusal else plan.to_read
 
     # -- asking ------------------------------------------------------------------------------------------------
 
@@ -225,11 +233,10 @@ class ChatSession:
         self.generator.calls = 0
         self.generator.stop_requested = False
         try:
-            result = answer_question(
-                question, self.index, self.embedder, self.generator, self.settings,  # type: ignore[arg-type]
-                source_nos=self.source_nos, history=list(self.history), on_text=show, retrieval_query=query,
-                full=form_full,
-            )  # fmt: skip
+            result = self.answerer.answer(
+                question, source_nos=self.source_nos, history=list(self.history), on_text=show,
+                retrieval_query=query, full=form_full,
+            )
         except GenerationStopped:
             exchange.stopped = True
             self._audit_partial(exchange, query, "".join(shown))

@@ -39,22 +39,42 @@ def task_grammar() -> str:
     return "\n".join(['root ::= "The user wants to " sentence "."', _WORDS])
 
 
-def evidence_grammar() -> str:
-    """A related entry: what it offers for the question, and one sentence that answers it (or none)."""
-    return "\n".join(
-        [
-            f'root ::= "Offers: " phrase ".\\nAnswer: " ("{NONE_ANSWER}." | sentence ".")',
-            _WORDS,
-        ]
-    )
+# What an entry offers is a short phrase for a list item: at most 20 words, so it cannot ramble through the
+# abstract (seen on dev f05, where the 1.5B ran LaMa's title, acronym and method into one 40-word item).
+_OFFER = 'offer ::= (word " "){0,19} last'
 
 
-def model_grammar(*, with_evidence: bool) -> str:
-    """A recommended model: the workflow's input and output (whether it fits is judged apart, by log-probability)."""
-    tail = ' "\\nOffers: " phrase ".\\nAnswer: " ("' + NONE_ANSWER + '." | sentence ".")' if with_evidence else ""
-    return "\n".join(
-        [
-            f'root ::= "Input: " short "\\nOutput: " short "."{tail}',
-            _WORDS,
-        ]
-    )
+def _literal(text: str) -> str:
+    """A GBNF string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _parts_rules(parts: int, name: str) -> list[str]:
+    """One line per part of the question: "Part N: none." or a sentence that opens with the entry's name, so
+    every sentence is third person about the entry it came from and names it in words."""
+    answer = f'("{NONE_ANSWER}." | {_literal(name + " ")} clause ".")'
+    lines = [f'part{n} ::= "\\nPart {n}: " {answer}' for n in range(1, parts + 1)]
+    return [*lines, 'clause ::= (word " "){1,40} last']
+
+
+def evidence_grammar(parts: int = 1, name: str = "It") -> str:
+    """A related entry: what it offers for the question, then per part of the question one sentence that answers
+    it from the entry (opening with the entry's name), or none."""
+    calls = " ".join(f"part{n}" for n in range(1, parts + 1))
+    return "\n".join([f'root ::= "Offers: " offer "." {calls}', *_parts_rules(parts, name), _OFFER, _WORDS])
+
+
+def model_grammar(*, with_evidence: bool, parts: int = 1, name: str = "It") -> str:
+    """A recommended model: the workflow's input and output. With a summary, also what it offers and per part of
+    the question a sentence from the summary (or none). Known by name only: the task its name states, and an
+    input and output only where the name states them ("not stated" otherwise)."""
+    if not with_evidence:
+        # what a name states is short: at most six words each, so an input is not padded with guesses
+        stated = '("not stated" | tiny)'
+        return "\n".join(
+            [f'root ::= "Task: " {stated} ".\\nInput: " {stated} "\\nOutput: " {stated} "."',
+             'tiny ::= (word " "){0,5} last', _WORDS]
+        )
+    calls = " ".join(f"part{n}" for n in range(1, parts + 1))
+    root = f'root ::= "Input: " short "\\nOutput: " short ".\\nOffers: " offer "." {calls}'
+    return "\n".join([root, *_parts_rules(parts, name), _OFFER, _WORDS])

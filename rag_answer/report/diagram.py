@@ -16,7 +16,8 @@ from rag_answer.entries import Entry
 from rag_answer.report.text import drop_links, one_line
 
 _FLOW_LINE = re.compile(
-    r"^-\s+Input:\s*(?P<input>.+?)\s+->\s+Model:\s*(?P<models>(?:\[@[a-z0-9][a-z0-9-]*\]\s*)+)"
+    # the model may be named in words before its marker: "Model: AOD-Net [@aod-net-all]"
+    r"^-\s+Input:\s*(?P<input>.+?)\s+->\s+Model:\s*(?:[^\[\n]*?\s)?(?P<models>(?:\[@[a-z0-9][a-z0-9-]*\]\s*)+)"
     r"\s*->\s+Output:\s*(?P<output>.+?)\s*$"
 )
 _MERMAID_ESCAPES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\\": "#92;"}

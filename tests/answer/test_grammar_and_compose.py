@@ -8,9 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag_answer.answer.compose import compose, paper_item, split_sections, workflow_line
 from rag_answer.answer.reading import Reading, parse_reading
-from rag_answer.audit.links import extract_links
 from rag_answer.llm.chat_template import CHATML, ChatTemplate
 from rag_answer.llm.grammar import evidence_grammar, model_grammar, task_grammar
 from rag_answer.sources import load_source
@@ -43,41 +41,53 @@ def grammar_accepts(llm, grammar: str, text: str) -> bool:
 
 
 GOOD = [
-    "Offers: a benchmark of DINOv2 (ViT) models, e.g. on HAM10000.\nAnswer: It reaches a macro F1 of 0.85 on HAM10000.",
-    "Offers: Qwen2.5 and GPT-3.5 baselines.\nAnswer: The model runs 3.5x faster, i.e. in real time.",
-    "Offers: a matting framework.\nAnswer: none.",
-    "Offers: Zero-DCE.\nAnswer: It is trained on 2,422 multi-exposure images and 79,416 parameters.",
+    "Offers: a benchmark of DINOv2 (ViT) models, e.g. on HAM10000.\nPart 1: It reaches a macro F1 of 0.85 on HAM10000.",
+    "Offers: Qwen2.5 and GPT-3.5 baselines.\nPart 1: It runs 3.5x faster, i.e. in real time.",
+    "Offers: a matting framework.\nPart 1: none.",
+    "Offers: Zero-DCE.\nPart 1: It is trained on 2,422 multi-exposure images and 79,416 parameters.",
 ]
 BAD = [
-    "Offers: code at github.com.\nAnswer: none.",  # a domain
-    "Offers: the paper 2502.02500.\nAnswer: none.",  # an arXiv id
-    "Offers: the file v1.pdf.\nAnswer: none.",
-    "Offers: a link.\nAnswer: see https://x.",  # ":" and "/" cannot be written in free text
-    "Offers: depth maps,like this.\nAnswer: none.",  # words cannot run together
-    "Offers: vocals, bass, drums,.\nAnswer: none.",  # a phrase cannot stop mid-list
+    "Offers: code at github.com.\nPart 1: none.",  # a domain
+    "Offers: the paper 2502.02500.\nPart 1: none.",  # an arXiv id
+    "Offers: the file v1.pdf.\nPart 1: none.",
+    "Offers: a link.\nPart 1: It is at https://x.",  # ":" and "/" cannot be written in free text
+    "Offers: depth maps,like this.\nPart 1: none.",  # words cannot run together
+    "Offers: vocals, bass, drums,.\nPart 1: none.",  # a phrase cannot stop mid-list
+    "Offers: a method.\nPart 1: We propose a method.",  # a sentence opens with the entry's name: third person
+    "Offers: " + " ".join(["inpainting"] * 21) + ".\nPart 1: none.",  # an offers phrase is at most 20 words
 ]
 
 
 @pytest.mark.llm
 @pytest.mark.parametrize("text", GOOD)
 def test_evidence_grammar_writes_clean_text(small_llm, text: str) -> None:
-    assert grammar_accepts(small_llm, evidence_grammar(), text)
+    assert grammar_accepts(small_llm, evidence_grammar(1, "It"), text)
 
 
 @pytest.mark.llm
 @pytest.mark.parametrize("text", BAD)
 def test_evidence_grammar_cannot_spell_links_or_run_words_together(small_llm, text: str) -> None:
-    assert not grammar_accepts(small_llm, evidence_grammar(), text)
+    assert not grammar_accepts(small_llm, evidence_grammar(1, "It"), text)
+
+
+@pytest.mark.llm
+def test_one_sentence_per_part_each_opening_with_the_entrys_name(small_llm) -> None:
+    grammar = evidence_grammar(2, "StarDist")
+    assert grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: StarDist uses a U-Net.\nPart 2: none.")
+    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: none.\nPart 3: none.")  # in order
+    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: none.\nPart 2: We use a U-Net.")
+    assert not grammar_accepts(small_llm, grammar, "Offers: a detector.\nPart 1: Mesmer uses a ResNet.")
 
 
 @pytest.mark.llm
 def test_model_and_task_grammars(small_llm) -> None:
-    assert grammar_accepts(small_llm, model_grammar(with_evidence=False),
-                           "Input: a hazy photo\nOutput: a stylised painting.")  # fmt: skip
-    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), "Fits: no\nInput: x")
-    many = " ".join(["stems"] * 17)  # a workflow input or output is at most 16 words
-    assert not grammar_accepts(small_llm, model_grammar(with_evidence=False), f"Input: music\nOutput: {many}.")
-    assert grammar_accepts(small_llm, model_grammar(with_evidence=False), f"Input: music\nOutput: {many[6:]}.")
+    name_only = model_grammar(with_evidence=False)
+    assert grammar_accepts(small_llm, name_only, "Task: style transfer.\nInput: a hazy photo\nOutput: a painting.")
+    assert grammar_accepts(small_llm, name_only, "Task: depth estimation.\nInput: not stated\nOutput: not stated.")
+    assert not grammar_accepts(small_llm, name_only, "Fits: no\nInput: x")
+    many = " ".join(["stems"] * 7)  # what a name states is short: an input or output is at most six words
+    assert not grammar_accepts(small_llm, name_only, f"Task: separation.\nInput: music\nOutput: {many}.")
+    assert grammar_accepts(small_llm, name_only, f"Task: separation.\nInput: music\nOutput: {many[6:]}.")
     assert grammar_accepts(small_llm, task_grammar(), "The user wants to remove haze from photos.")
     assert not grammar_accepts(small_llm, task_grammar(), "Remove haze.")
 
@@ -124,43 +134,6 @@ def test_no_template_falls_back_to_chatml_and_says_so(caplog) -> None:
     assert "my.gguf carries no chat template" in caplog.text
 
 
-def test_compose_writes_markers_headings_and_links_never_the_model(example) -> None:
-    entries = {e.id: e for e in example.entries}
-    skin = parse_reading(entries["the-skin-game"], "Offers: a dermatology benchmark.\nAnswer: It uses three datasets.")
-    hi4d = parse_reading(entries["hi4d-4d-instance"], "Offers: a 4D dataset of close interaction.\nAnswer: none.")
-    model = parse_reading(entries["txt2img-stablediffusionv1"], "Input: a prompt\nOutput: an image.")
-    text = compose("The user wants to make portraits.", ["It uses three datasets [@the-skin-game]."], [],
-                   [skin, hi4d, model], full=True)  # fmt: skip
-    sections = split_sections(text)
-    assert sections["task"] == "The user wants to make portraits."
-    assert sections["answer"].startswith("It uses three datasets [@the-skin-game].")
-    # a name-only model: the answer says the sources cannot confirm it fits; its workflow says it is from the name
-    assert sections["answer"].endswith("The recommended model [@txt2img-stablediffusionv1] is listed by name only: "
-                                       "the supplied sources cannot confirm that it fits this question.")  # fmt: skip
-    assert sections["workflow"] == ("- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image "
-                                    "(read from its name only).")  # fmt: skip
-    short = split_sections(compose("", ["It uses three datasets [@the-skin-game]."], [], [skin, model], full=False))
-    assert "listed by name only" not in short["answer"]  # a follow-up is not told again
-    assert "Tangential to the question; it offers a 4D dataset" in sections["papers"]
-    supplied = set(example.links)
-    assert {link.url for link in extract_links(text)} <= supplied
-    assert paper_item(skin).endswith(f"(Paper: {entries['the-skin-game'].paper_url} | GitHub: "
-                                     f"{entries['the-skin-game'].github_url})")  # fmt: skip
-    assert workflow_line(model).startswith("- Input: a prompt")
-
-
-def test_short_form_is_the_answer_only(example) -> None:
-    text = compose("", ["A [@the-skin-game]."], [], [], full=False)
-    assert text == "A [@the-skin-game].\n"
-    assert split_sections(text)["answer"] == "A [@the-skin-game]."
-
-
-def test_a_reading_of_none_has_no_answer(example) -> None:
-    entry = next(iter(example.entries))
-    reading = parse_reading(entry, "Offers: a thing.\nAnswer: none.")
-    assert reading == Reading(entry, offers="a thing", answer="", raw="Offers: a thing.\nAnswer: none.")
-
-
 def test_a_vague_subject_is_replaced_by_the_entrys_name() -> None:
     from rag_answer.answer.compose import answer_sentence
     from rag_answer.entries import Entry, Origin
@@ -173,3 +146,12 @@ def test_a_vague_subject_is_replaced_by_the_entrys_name() -> None:
     assert answer_sentence(Reading(entry, answer="The software uses a CNN")) == "AOD-Net uses a CNN [@aod-net-all]."
     named = Reading(entry, answer="The paper presents AOD-Net, a light-weight CNN")
     assert answer_sentence(named) == "The paper presents AOD-Net, a light-weight CNN [@aod-net-all]."  # not twice
+
+
+def test_a_reading_yields_one_sentence_per_part_and_no_field_label(example) -> None:
+    entry = next(iter(example.entries))
+    raw = "Offers: a thing.\nPart 1: none.\nPart 2: It uses three datasets."
+    reading = parse_reading(entry, raw)
+    assert reading == Reading(entry, offers="a thing", answer="It uses three datasets", answered=True, raw=raw,
+                              parts=["", "It uses three datasets"])  # fmt: skip
+    assert parse_reading(entry, "Offers: a thing.\nPart 1: none.").answered is False

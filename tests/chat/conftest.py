@@ -44,14 +44,14 @@ CONVERSATIONS = {
         "Is DPO stable and cheap to train?",
     ),
 }
-FULL_HEADINGS = ("### 1. Task", "### 2. Answer", "### 4. Relevant papers and tools", "### Sources")
+FULL_HEADINGS = ("### 1. Task", "### 2. Answer", "### 4. Relevant papers and tools")  # part 4 carries the links
 URL = re.compile(r"https?://[^\s)|>\]`]+")
 
 
 def check_short(answer: str, ids: set[str]) -> str:
     """A short-form answer: no report headings, 1-6 sentences citing only supplied entries, then its sources.
     Returns the answer part (without the sources list)."""
-    assert not any(heading in answer for heading in FULL_HEADINGS[:3]), answer
+    assert not any(heading in answer for heading in FULL_HEADINGS), answer
     text, _, sources = answer.partition("### Sources")
     cited = set(find_markers(text))
     assert cited and cited <= ids, answer  # cited, and only supplied entries
@@ -63,6 +63,7 @@ def check_short(answer: str, ids: set[str]) -> str:
 def check_full(answer: str, ids: set[str]) -> None:
     positions = [answer.find(heading) for heading in FULL_HEADINGS]
     assert -1 not in positions and positions == sorted(positions), answer
+    assert "### Sources" not in answer, answer  # no second list of part 4's links
     assert set(find_markers(answer)) <= ids and find_markers(answer), answer
 
 

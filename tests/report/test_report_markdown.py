@@ -31,8 +31,7 @@ ANSWER_HEADINGS = (
     "### 2. Answer",
     "### 3. Workflow (input -> model -> output)",
     "### 4. Relevant papers and tools",
-    "### Sources",
-)
+)  # no sources list after part 4: part 4 carries every supplied link once
 
 
 def _part(markdown: str, heading: str) -> str:
@@ -56,14 +55,16 @@ def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(mak
     assert direct.startswith("DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC "
                              "Atlas [@the-skin-game]. A sparse convolution scheme recovers")  # fmt: skip
     workflow = _part(markdown, "### 3. Workflow (input -> model -> output)")
-    assert workflow.startswith("- Input: a text prompt describing a studio portrait -> Model: "
-                               "[@txt2img-stablediffusionv1] -> Output: a photorealistic portrait (read from its name only).")  # fmt: skip
+    assert workflow.startswith("- Input: a text prompt describing a studio portrait -> Model: Txt2Img-StableDiffusionV1-"
+                               "PirsusEpicRealism [@txt2img-stablediffusionv1] -> Output: a photorealistic portrait "
+                               "(read from its name only).")  # fmt: skip
     assert 'model1["Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism"]' in markdown
     papers = _part(markdown, "### 4. Relevant papers and tools").splitlines()
-    assert papers[0].startswith("- [@the-skin-game] A training and evaluation framework")  # most relevant first
+    assert papers[0].startswith("- [@the-skin-game] The Skin Game: a training and evaluation framework")  # most relevant
     assert "(Paper: <http://arxiv.org/pdf/2502.02500v1.pdf> | GitHub: " in papers[0]
     # supplied links are autolinks; every link in the whole report is a supplied one
-    assert "GitHub: <https://github.com/Kameronski/stable-diffusion-1.5>" in _part(markdown, "### Sources")
+    assert "GitHub: <https://github.com/Kameronski/stable-diffusion-1.5>" in _part(markdown, ANSWER_HEADINGS[3])
+    assert "\n### Sources\n" not in markdown
     assert {link.url for link in extract_links(markdown)} == set(source.links)
     assert audit(markdown, source.entries, claims=False).clean()
     assert outcome.links and outcome.links >= 4
@@ -234,10 +235,10 @@ def test_appendix_lists_every_claim_verdict_of_the_shown_answer(make_runner, exa
 def test_a_flagged_claim_in_the_shown_answer_is_marked_with_the_entry_it_belongs_to(
     monkeypatch, make_runner, make_fake, readings, example_file, tmp_path
 ):
-    import rag_answer.answer.pipeline as pipeline
+    from rag_answer.answer.stages import Answerer
 
     # a claim check that lets a moved fact through: the report's audit must still show it, flagged
-    monkeypatch.setattr(pipeline, "_repair_readings", lambda readings, *args: (readings, []))
+    monkeypatch.setattr(Answerer, "_check_part", lambda self, items, *args: items)
     readings["Hi4D"] = readings["Hi4D"].replace("Answer: none.", MOVED)
     markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(entry_script(readings)))
     assert outcome.flagged == 1

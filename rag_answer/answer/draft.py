@@ -1,0 +1,55 @@
+"""What the answer stages pass each other: the plan (parts, context, entries to read), the evidence each reading
+yields per part, and the draft the compose step writes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag_answer.answer.context import Context
+from rag_answer.answer.reading import Reading
+from rag_answer.entries import Entry
+
+DIRECT, PARTIAL, TANGENTIAL = "direct", "partial", "tangential"
+LABELS = (DIRECT, PARTIAL, TANGENTIAL)
+FIT_YES, FIT_NO, FIT_UNCLEAR = "yes", "no", "unclear"
+
+
+@dataclass
+class Plan:
+    """The plan stage's result: what will be read, and why an answer is refused (if it is)."""
+
+    question: str
+    parts: list[str]  # the things the question asks, in its order
+    context: Context
+    to_read: list[Entry]  # one model call each, most relevant first
+    full: bool
+    refusal: str | None = None  # the reason, when retrieval found nothing on topic
+
+
+@dataclass
+class Evidence:
+    """One entry's sentence for one part of the question, and the entry's own span it rests on."""
+
+    entry: Entry
+    part: int
+    text: str  # the sentence as written (third person, opening with the entry's name), with its marker
+    span: str  # the entry's summary sentence nearest to it: the fallback when the written sentence fails
+    label: str = DIRECT  # DIRECT or PARTIAL, from the entry's relevance
+    replaced: bool = False  # the written sentence failed the claim check and the span stands in
+    checked: bool = True  # False: beyond the part's budget, so neither judged nor shown
+
+
+@dataclass
+class Draft:
+    """The read stage's evidence, ordered most relevant first, for the compose step."""
+
+    plan: Plan
+    task: str
+    readings: list[Reading]  # most relevant first
+    evidence: list[list[Evidence]]  # per part
+    labels: dict[str, str] = field(default_factory=dict)  # entry id -> DIRECT / PARTIAL / TANGENTIAL
+    fits: dict[str, str] = field(default_factory=dict)  # name-only model id -> FIT_YES / FIT_NO / FIT_UNCLEAR
+    repairs: list[str] = field(default_factory=list)
+
+    def answered_parts(self, entry_id: str) -> int:
+        return sum(any(item.entry.id == entry_id for item in items) for items in self.evidence)

@@ -1,0 +1,196 @@
+"""Plain third-person prose from what the model and the entries wrote: names for entries, no first-person abstract
+text ("we propose X" -> "StarDist proposes X"), whole sentences; and answer text built from segments whose
+program-written parts are known by position (for the claim checker), never recognised afterwards by regex."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+
+from rag_answer.entries import Entry
+
+Segment = tuple[str, bool]  # (text, is_program)
+
+# A method's own name as an abstract introduces it: "we present CellSighter", "a model called Mesmer".
+_INTRODUCED = re.compile(
+    r"\b(?:[Ww]e (?:propose|present|introduce|develop|call|name|describe)|called|named|dubbed|termed)\s+"
+    r"(?:(?:a|an|the|our|new|novel)\s+)*([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
+)
+# ... or a lower-case name with its acronym: "a new method called large mask inpainting (LaMa)".
+_ACRONYM = re.compile(
+    r"\b(?:propose|present|introduce|called|named|dubbed|termed)\b[^.()]{0,60}"
+    r"\(([A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9-]*)\)"
+)
+_NAME_LIKE = re.compile(r"^[A-Z](?=.*[A-Z0-9])[A-Za-z0-9.-]+$")  # mixed case or an acronym: "StarDist", "AOD-Net"
+_TITLE_BREAK = re.compile(r"\s+(?:with|using|via|through|by|for|from|in|on|towards?|based)\s+", re.IGNORECASE)
+
+
+def short_name(entry: Entry) -> str | None:
+    """The name a title leads with ("AOD-Net: All-in-One Dehazing Network" -> "AOD-Net"), if it has one."""
+    head, colon, _ = entry.title.partition(":")
+    return head.strip() if colon and 0 < len(head.split()) <= 4 else None
+
+
+def entry_name(entry: Entry) -> str:
+    """How the answer names an entry in words: its title's lead name, the name its summary introduces, or (a
+    name-only model) its name; else "the paper on <the title's topic>"."""
+    if entry.kind == "model" and not entry.has_summary:
+        return entry.title.strip()
+    lead = short_name(entry)
+    if lead:
+        return lead
+    match = _INTRODUCED.search(entry.summary)
+    if match:
+        name = match.group(1).rstrip(".")
+        # a name: mixed case or an acronym ("StarDist"), or a capitalised word the summary keeps using ("Mixtral")
+        if _NAME_LIKE.match(name) or len(re.findall(rf"\b{re.escape(name)}\b", entry.summary)) >= 3:
+            return name
+    match = _ACRONYM.search(entry.summary)
+    if match:
+        return match.group(1)
+    topic = _TITLE_BREAK.split(entry.title.strip().rstrip("."), maxsplit=1)[0]
+    words = topic.split()
+    if len(words) < 3:  # the break came too early: keep the title's first words
+        words = entry.title.split()[:7]
+    topic = " ".join(words[:7])
+    first = topic.split(" ", 1)[0]
+    title_case = sum(word[:1].isupper() for word in words[1:7]) >= 1 and len(words) <= 4
+    if not title_case and not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):  # "World Models" keeps its capitals
+        topic = topic[:1].lower() + topic[1:]
+    return ("the model " if entry.kind == "model" else "the paper on ") + topic
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def decapitalized(text: str) -> str:
+    """Lower-case the first letter unless the first word is a name (an acronym or mixed case, e.g. 'DINOv2') or
+    opens a capitalised title ("Van Gogh style transfer", "Simple and Controllable Music Generation")."""
+    words = text.split(" ")
+    if re.search(r"[A-Z].*[A-Z0-9]|[0-9]", words[0]):
+        return text
+    later = [w for w in words[1:3] if w.lower() not in ("and", "of", "for", "the", "a", "an", "to", "in", "on")]
+    if words[0][:1].isupper() and any(w[:1].isupper() for w in later):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+_OPENERS = re.compile(
+    r"^(?:Here|In this (?:paper|work|study|article|letter)|In summary|Altogether|To that end|To this end|"
+    r"In particular|Specifically|Finally|Moreover|Furthermore)\s*,\s*",
+    re.IGNORECASE,
+)
+_WE_VERB = re.compile(r"^(?:We|we)\s+(?:also\s+)?([a-z]+)\b")
+_KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})
+
+
+def _third_person_verb(verb: str) -> str:
+    if verb in _KEEP_VERBS or verb.endswith("ed"):
+        return {"are": "is", "were": "was", "have": "has"}.get(verb, verb)
+    if re.search(r"(?:s|sh|ch|x|z|o)$", verb):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def third_person(text: str, name: str) -> str:
+    """An abstract's first person as third person about the entry: "Here, we propose X" -> "<name> proposes X";
+    a later "we" is "the authors", "our" is "their", so no first-person abstract text reaches the answer."""
+    text = _OPENERS.sub("", text.strip())
+    match = _WE_VERB.match(text)
+    if match:
+        text = f"{capitalized(name)} {_third_person_verb(match.group(1))}" + text[match.end() :]
+    text = re.sub(r"^Our\b", "Their", text)
+    text = re.sub(r"\bwe\b", "the authors", text)
+    text = re.sub(r"\bWe\b", "The authors", text)
+    text = re.sub(r"\bour\b", "their", text)
+    text = re.sub(r"\bus\b", "them", text)
+    text = re.sub(r"\bourselves\b", "themselves", text)
+    return capitalized(text)
+
+
+def sentence(text: str) -> str:
+    """One whole sentence: trimmed, capitalised, ending with a single '.' (or its own '?' / '!')."""
+    text = " ".join(text.split()).strip()
+    text = text.rstrip(" ,;:")
+    return capitalized(text) if re.search(r"[.!?]$", text) else capitalized(text) + "."
+
+
+def join_segments(segments: Sequence[Segment]) -> tuple[str, list[tuple[int, int]]]:
+    """(text, program spans): the segments joined, and the [start, end) ranges of the program-written ones,
+    adjacent ones merged."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for text, is_program in segments:
+        if is_program and text:
+            if spans and spans[-1][1] == position:
+                spans[-1] = (spans[-1][0], position + len(text))
+            else:
+                spans.append((position, position + len(text)))
+        parts.append(text)
+        position += len(text)
+    return "".join(parts), spans
+
+
+def drop_lines(text: str, spans: Sequence[tuple[int, int]], numbers: set[int]) -> tuple[str, list[tuple[int, int]]]:
+    """text without the given 1-based lines, and the program spans moved to match (a span is cut to what stays)."""
+    kept: list[tuple[int, int, int]] = []  # (old start, old end, new start) of each kept line, newline included
+    position = new = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        end = position + len(line) + 1
+        if number not in numbers:
+            kept.append((position, end, new))
+            new += end - position
+        position = end
+    moved: list[tuple[int, int]] = []
+    for start, stop in spans:
+        for old_start, old_end, new_start in kept:
+            low, high = max(start, old_start), min(stop, old_end)
+            if low < high:
+                piece = (new_start + low - old_start, new_start + high - old_start)
+                if moved and moved[-1][1] == piece[0]:
+                    moved[-1] = (moved[-1][0], piece[1])
+                else:
+                    moved.append(piece)
+    lines = [line for number, line in enumerate(text.split("\n"), start=1) if number not in numbers]
+    return "\n".join(lines), moved
+
+
+# What the short forms in model names stand for, so "Txt2Img" supports "a text prompt" and "an image".
+_ALIASES = {"txt": "text", "img": "image", "vid": "video", "asr": "speech recognition", "tts": "text speech",
+            "seq": "sequence", "llm": "language", "nlp": "language", "ocr": "text", "sd": "stable diffusion",
+            "mt": "translation", "qa": "question answer"}  # fmt: skip
+_FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this", "model", "models", "given",
+                     "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
+
+
+# What a stated medium is given or gives back as, in plain words: a text model takes "a prompt" or "a sentence".
+_MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture", "video": "clip footage",
+          "speech": "audio voice recording", "music": "audio song track", "audio": "sound recording"}  # fmt: skip
+
+
+def _name_stems(name: str) -> set[str]:
+    words = re.sub(r"([a-z])([A-Z])|([A-Za-z])(?=[0-9])|([0-9])(?=[A-Za-z])", r"\1\3\4 \2", name)
+    tokens = [t.lower() for t in re.split(r"[^A-Za-z0-9]+", words) if t]
+    tokens += [part for t in tokens for part in _ALIASES.get(t, "").split()]
+    tokens += [part for t in tokens for part in _MEDIA.get(t, "").split()]
+    return {_stem(t) for t in tokens if len(t) >= 3}
+
+
+def _stem(word: str) -> str:
+    return word.lower()[: max(3, min(5, len(word) - 2))]
+
+
+def name_supports(phrase: str, name: str) -> bool:
+    """Whether a phrase read from a model's name rests on the name: one of its words is in the name (or a short
+    form in it: "Txt2Img" for "text"). "Natural language processing" read from "advimman/big-lama" does not."""
+    stems = _name_stems(name)
+    found = re.findall(r"[A-Za-z][A-Za-z0-9]+", phrase)
+    pairs = [a + b for a, b in pairwise(found)]  # "Van Gogh" for "vangogh"
+    words = [w for w in found + pairs if len(w) >= 3 and w.lower() not in _FILLER]
+    inside = [stem for stem in stems if len(stem) >= 4]  # "photorealistic" holds "Realism"'s "reali"
+    return any(_stem(w) in stems or any(stem in w.lower() for stem in inside) for w in words)

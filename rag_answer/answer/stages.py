@@ -1,0 +1,361 @@
+"""The answer path as explicit stages, held by one object built with its index, embedder, generator and judge:
+
+    plan     the question's parts, retrieval (restricted), the entries to read, or a refusal;
+    read     one model call per entry: per part of the question, a sentence and the entry's span it rests on;
+    check    every sentence against the entries by the claim checker; a failing one is dropped when its part has
+             other evidence, else replaced by the entry's own span; relevance labels from what survived;
+    compose  the answer as segments (text, is_program), most relevant entry first;
+    render   the link and marker audit with the program spans, the live link gate, the AnswerResult.
+
+`answer_question` (pipeline.py), chat, serve, report and the Ray workers all go through `Answerer.answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from rag_answer.answer.compose import (
+    cited,
+    compose_segments,
+    is_name_only,
+    paper_segments,
+    part_budget,
+    sources_section,
+    split_sections,
+)
+from rag_answer.answer.context import Context, select_context
+from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_UNCLEAR, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
+from rag_answer.answer.gate import LinkGate
+from rag_answer.answer.parts import question_parts
+from rag_answer.answer.prose import entry_name, join_segments, name_supports, third_person
+from rag_answer.answer.reading import Reading, judge_fit, read_entry, read_task
+from rag_answer.answer.render import cited_ids
+from rag_answer.answer.result import AnswerResult, Turn
+from rag_answer.answer.verify import verify_answer
+from rag_answer.audit.claims import FLAGGED, ClaimJudge, judge_sentence
+from rag_answer.citations import REFUSAL_PHRASE
+from rag_answer.embedder import Embedder
+from rag_answer.entries import Entry
+from rag_answer.index_store import RestrictedIndex
+from rag_answer.llm.engine import GenerationStats, TextGenerator
+from rag_answer.settings import Settings
+
+# Retrieval at or above this cosine is taken as on topic. Below it, an answer in which no entry's reading
+# answers the question is a refusal. Measured on the eval prompts: answerable questions score 0.24-0.66.
+CONFIDENT_SCORE = 0.20
+# A follow-up (short form) reads only the entries whose best passage scores at least this fraction of the best
+# entry's: "which paper is about image matting?" scores the matting paper 0.42 and the others 0.20 or less on the
+# example, and a sentence from those would answer a question nobody asked. The full form reads every entry.
+FOLLOW_UP_RELEVANCE = 0.6
+# An entry that answers a part is "direct" when its retrieval score is at least this share of the best answering
+# entry's, else "partial": it orders the answer and part 4, nothing is dropped by it.
+DIRECT_SHARE = 0.8
+# P(yes) that a name-only model's name states the task asked about: at or above FITS it fits; below MISFITS the
+# answer says plainly that it does not fit; between, that the sources do not show whether it fits.
+FITS, MISFITS = 0.6, 0.25
+
+
+def entry_scores(context: Context) -> dict[str, float]:
+    """Each retrieved entry's best passage score."""
+    best: dict[str, float] = {}
+    for hit in context.hits:
+        best[hit.entry.id] = max(best.get(hit.entry.id, -1.0), hit.score)
+    return best
+
+
+def relevance_order(context: Context) -> list[Entry]:
+    """Retrieved entries best first, then recommended models that were not retrieved."""
+    best = entry_scores(context)
+    return sorted(context.entries, key=lambda entry: (entry.id not in best, -best.get(entry.id, -1.0)))
+
+
+def entries_to_read(context: Context, *, full: bool) -> list[Entry]:
+    """The entries an answer reads, one model call each, most relevant first. A follow-up (short form) is answered
+    from evidence (a name-only model has none) and only from entries on its topic."""
+    if full:
+        return relevance_order(context)
+    scores = entry_scores(context)
+    return [entry for entry in relevance_order(context) if entry.has_summary
+            and scores.get(entry.id, -1.0) >= FOLLOW_UP_RELEVANCE * context.best_score]  # fmt: skip
+
+
+class Answerer:
+    """The answer stages over one index. judge: the entailment judge of the claim check (None: the deterministic
+    checks only); check_claims=False skips the claim check (the link and marker audit always runs)."""
+
+    def __init__(
+        self,
+        index: RestrictedIndex,
+        embedder: Embedder,
+        generator: TextGenerator,
+        settings: Settings,
+        *,
+        judge: ClaimJudge | None = None,
+        check_claims: bool = True,
+    ) -> None:
+        self.index, self.embedder, self.generator, self.settings = index, embedder, generator, settings
+        self.judge = judge
+        self.check_claims = check_claims
+
+    # -- plan --------------------------------------------------------------------------------------------------
+
+    def plan(
+        self, question: str, *, source_nos: list[int] | None = None, retrieval_query: str | None = None,
+        full: bool = True,
+    ) -> Plan:  # fmt: skip
+        context = select_context(self.index, self.embedder, retrieval_query or question, source_nos=source_nos,
+                                 top_k=self.settings.top_k)  # fmt: skip
+        parts = question_parts(question) or [" ".join(question.split())]
+        plan = Plan(question, parts, context, [], full)
+        if not context.entries or context.best_score < self.settings.min_score:
+            plan.refusal = (f"retrieval: best passage score {context.best_score:.2f} is below min_score "
+                            f"{self.settings.min_score}")  # fmt: skip
+            return plan
+        plan.to_read = entries_to_read(context, full=full)
+        return plan
+
+    # -- read --------------------------------------------------------------------------------------------------
+
+    def read(self, plan: Plan) -> tuple[Draft, GenerationStats]:
+        """One call per entry (and the task line in the full form); each reading yields its evidence per part."""
+        stats = GenerationStats()
+        task = ""
+        if plan.full:
+            task, stats = read_task(self.generator, plan.question, self.settings)
+        readings: list[Reading] = []
+        fits: dict[str, str] = {}
+        for entry in plan.to_read:
+            reading, call = read_entry(self.generator, entry, plan.question, self.settings, plan.parts)
+            stats = stats.add(call) if stats.calls or stats.generated_tokens else call
+            if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
+                reading.offers = third_person(reading.offers, entry_name(entry))
+            if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated
+                reading.states, reading.input, reading.output = (
+                    value if name_supports(value, entry.title) else ""
+                    for value in (reading.states, reading.input, reading.output))  # fmt: skip
+            readings.append(reading)
+            if is_name_only(entry):
+                fits[entry.id] = self._fit(reading, plan.question)
+        evidence: list[list[Evidence]] = [[] for _ in plan.parts]
+        for reading in readings:
+            for item in self._evidence(reading, plan.parts):
+                if item.part < len(evidence):  # a reading never answers more parts than were asked
+                    evidence[item.part].append(item)
+        return Draft(plan, task, readings, evidence, fits=fits), stats
+
+    def _fit(self, reading: Reading, question: str) -> str:
+        if not reading.states:
+            return FIT_UNCLEAR
+        reading.fits = judge_fit(self.generator, reading, question)
+        return FIT_YES if reading.fits >= FITS else FIT_NO if reading.fits < MISFITS else FIT_UNCLEAR
+
+    def _evidence(self, reading: Reading, parts: list[str]) -> list[Evidence]:
+        """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it and
+        to its part of the question (the span that stands in if the sentence fails: it should still answer)."""
+        entry, name = reading.entry, entry_name(reading.entry)
+        written = [(n, third_person(text, name)) for n, text in enumerate(reading.parts) if text]
+        seen: set[str] = set()
+        written = [(n, text) for n, text in written if not (text.lower() in seen or seen.add(text.lower()))]
+        if not written:
+            return []
+        spans = summary_sentences(entry)
+        asked = [parts[n] if n < len(parts) else parts[-1] for n, _ in written]
+        vectors = self.embedder.encode([text for _, text in written] + asked + spans)
+        count = len(written)
+        span_vectors = vectors[2 * count :]
+        nearest = np.argmax((vectors[:count] + vectors[count : 2 * count]) @ span_vectors.T, axis=1)
+        return [Evidence(entry, n, cited(text, entry), cited(third_person(spans[int(k)], name), entry))
+                for (n, text), k in zip(written, nearest, strict=True)]  # fmt: skip
+
+    # -- check -------------------------------------------------------------------------------------------------
+
+    def check(self, draft: Draft) -> Draft:
+        """Every sentence through the claim checker against the entries it cites; then relevance labels."""
+        entries = draft.plan.context.entries
+        if self.check_claims:
+            question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
+            draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget)
+                              for items in draft.evidence]  # fmt: skip
+        self._label(draft)
+        if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
+            for reading in draft.readings:
+                self._check_offers(reading, draft, entries)
+        return draft
+
+    def _check_part(
+        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str, budget: int
+    ) -> list[Evidence]:
+        """Judge a part's sentences in order until `budget` pass (those shown); the rest get the cheap question-echo
+        check only, for their entries' labels. A failing sentence goes when the part has other evidence, else
+        the entry's own span stands in for it (checked too)."""
+        failed: dict[int, str] = {}
+        passed = 0
+        for item in items:
+            echoed = question_echo(item.text, question, item.entry)
+            if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
+                failed[id(item)] = f"unsupported: takes {', '.join(map(repr, echoed))} from the question, not the entry"
+            elif passed >= budget:
+                item.checked = False  # not shown, so not judged
+            elif (reason := self._failure(item.text, item.entry, entries)) is not None:
+                failed[id(item)] = reason
+            else:
+                passed += 1
+        kept = [item for item in items if id(item) not in failed]
+        for item in (item for item in items if id(item) in failed):
+            reason = failed[id(item)]
+            if any(other.checked for other in kept):  # the part keeps other evidence: this sentence goes
+                repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason})")
+                continue
+            second = self._failure(item.span, item.entry, entries)
+            if second is None:  # the part's only evidence: the entry's own sentence stands in
+                repairs.append(f"replaced the answer sentence for [@{item.entry.id}] ({reason}) by its entry's "
+                               f"own sentence")  # fmt: skip
+                item.text, item.replaced, item.checked = item.span, True, True
+                kept.append(item)
+            else:
+                repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}); its entry's own "
+                               f"sentence failed too ({second})")  # fmt: skip
+        return [item for item in items if any(item is k for k in kept)]
+
+    def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
+        if not reading.offers or is_name_only(reading.entry):
+            return
+        item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
+        reason = self._failure(item, reading.entry, entries)
+        if reason is not None:
+            draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
+            reading.offers = ""
+
+    def _failure(self, text: str, entry: Entry, entries: list[Entry]) -> str | None:
+        verdict = judge_sentence(text, entry, entries, self.embedder, self.judge)
+        return f"{verdict.verdict}: {verdict.reason}" if verdict.verdict in FLAGGED else None
+
+    def _label(self, draft: Draft) -> None:
+        """direct / partial / tangential per entry from the evidence that survived, and each part's evidence
+        ordered most relevant first (direct before partial, then by retrieval)."""
+        scores = entry_scores(draft.plan.context)
+        answering = {item.entry.id for items in draft.evidence for item in items}
+        best = max((scores.get(i, 0.0) for i in answering), default=0.0)
+        for reading in draft.readings:
+            if is_name_only(reading.entry):  # it has no evidence to label: what its name states, and a fit
+                continue
+            entry_id = reading.entry.id
+            score = scores.get(entry_id, best)  # a recommended model not retrieved is asked about by name
+            label = TANGENTIAL if entry_id not in answering else DIRECT if score >= DIRECT_SHARE * best else PARTIAL
+            draft.labels[entry_id] = label
+        order = {reading.entry.id: n for n, reading in enumerate(draft.readings)}
+        for items in draft.evidence:
+            for item in items:
+                item.label = draft.labels[item.entry.id]
+            items.sort(key=lambda item: (item.label != DIRECT, order[item.entry.id]))
+
+    # -- compose and render -------------------------------------------------------------------------------------
+
+    def compose(self, draft: Draft) -> tuple[str, list[tuple[int, int]]]:
+        return join_segments(compose_segments(draft))
+
+    def render(
+        self, draft: Draft, stats: GenerationStats, on_text: Callable[[str], None] | None, started: float,
+        timings: dict[str, float],
+    ) -> AnswerResult:  # fmt: skip
+        plan = draft.plan
+        segments = compose_segments(draft)
+        text, spans = join_segments(segments)
+        entries = {entry.id: entry for entry in plan.context.entries}
+        if not plan.full:  # a follow-up has no part 4: its sources list carries the links
+            sources = sources_section([entries[i] for i in cited_ids(text, entries)])
+            text, spans = join_segments([*segments, (sources, True)])
+        embedder = self.embedder if self.check_claims else None
+        verification = verify_answer(text, plan.context.entries, embedder, judge=self.judge, program_spans=spans)
+        gate = LinkGate(plan.context.entries, on_text or (lambda _text: None))
+        gate.feed(verification.text)
+        gate.close()
+        used = [entries[i] for i in cited_ids(verification.text, entries)]
+        timings["total_s"] = time.perf_counter() - started
+        return AnswerResult(
+            question=plan.question, text=verification.text, body=text, sections=split_sections(verification.text),
+            citations=[entry.id for entry in used], sources=used, context=plan.context, refused=False,
+            refusal_reason=None, verification=verification, stats=stats, timings=timings, readings=draft.readings,
+            repairs=draft.repairs + verification.repairs, parts=plan.parts, evidence=draft.evidence,
+            labels=draft.labels, program_spans=verification.program_spans,
+        )  # fmt: skip
+
+    # -- all stages ----------------------------------------------------------------------------------------------
+
+    def answer(
+        self, question: str, *, source_nos: list[int] | None = None, history: list[Turn] | None = None,
+        on_text: Callable[[str], None] | None = None, retrieval_query: str | None = None, full: bool | None = None,
+    ) -> AnswerResult:  # fmt: skip
+        """full: the task / answer / workflow / papers form (default: for a first question; a follow-up in a chat,
+        given history, gets the short form: cited sentences per part and their sources)."""
+        started = time.perf_counter()
+        plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
+                         full=not history if full is None else full)  # fmt: skip
+        timings = {"retrieval_s": time.perf_counter() - started}
+        if plan.refusal:
+            return refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
+        draft, stats = self.read(plan)
+        timings["generation_s"] = stats.seconds_total
+        if not any(r.answered for r in draft.readings) and plan.context.best_score < CONFIDENT_SCORE:
+            return refusal(plan, "no source's reading answers the question", stats, timings, draft.readings, on_text)
+        check_started = time.perf_counter()
+        self.check(draft)
+        result = self.render(draft, stats, on_text, started, timings)
+        timings["check_s"] = time.perf_counter() - check_started
+        return result
+
+
+def refusal(
+    plan: Plan, reason: str, stats: GenerationStats, timings: dict[str, float], readings: list[Reading],
+    on_text: Callable[[str], None] | None,
+) -> AnswerResult:  # fmt: skip
+    gate = LinkGate(plan.context.entries, on_text or (lambda _text: None))
+    gate.feed(REFUSAL_PHRASE + "\n")
+    return AnswerResult(plan.question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], plan.context, True, reason,
+                        None, stats, timings, readings, parts=plan.parts)  # fmt: skip
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_COMMON = frozenset(
+    (
+        "what", "which", "where", "when", "does", "that", "this", "these", "those", "there", "their", "they", "them",
+        "with", "from", "have", "into", "onto", "about", "would", "could", "should", "will", "need", "needs", "much",
+        "many", "more", "most", "like", "such", "than", "then", "also", "only", "just", "very", "model", "models",
+        "method", "methods", "paper", "approach", "system", "software", "work", "data", "image", "images", "uses",
+        "used", "using",
+    )
+)
+
+
+def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
+    """Words of the sentence that it shares with the question and that the entry's title and summary never use
+    (compared by their stems, so "macrophages" matches "macrophage" and "trains" "trained"): "StarDist can label
+    every cell as a T cell, macrophage or tumor cell" for a nucleus detector."""
+    if not question:
+        return []
+    source = f"{entry.title} {entry.summary}".lower()
+    asked = {_stem(word) for word in _WORD.findall(question)}
+    echoed = []
+    for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
+        if _stem(word) in asked and word not in _COMMON and _stem(word) not in source:
+            echoed.append(word)
+    return echoed
+
+
+def _stem(word: str) -> str:
+    """A word's first four to six letters, two short of its length: enough to tell words apart, not endings."""
+    word = word.lower()
+    return word[: max(4, min(6, len(word) - 2))]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+def summary_sentences(entry: Entry) -> list[str]:
+    """The entry's summary as sentences (its title when it has none): the spans evidence rests on."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(entry.summary.split())) if len(s.split()) >= 4]
+    return sentences or [entry.title]

@@ -1,0 +1,205 @@
+"""Plain prose and composition, without a model: names for entries, third person for abstract text, question
+parts, program text known by position, what a name-only model's name states, labels and order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag_answer.answer.compose import compose_segments, name_states, split_sections, workflow_segments
+from rag_answer.answer.context import Context
+from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
+from rag_answer.answer.parts import question_parts
+from rag_answer.answer.prose import drop_lines, entry_name, join_segments, name_supports, third_person
+from rag_answer.answer.reading import parse_reading
+from rag_answer.answer.stages import question_echo
+from rag_answer.audit import audit
+from rag_answer.audit.links import extract_links
+from rag_answer.citations import GAP_PHRASE
+from rag_answer.entries import Entry, Origin
+from rag_answer.sources import load_source
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def paper(entry_id: str, title: str, summary: str = "A summary sentence about it here.") -> Entry:
+    return Entry(entry_id, "paper", title, f"https://arxiv.org/abs/{len(entry_id)}", None, summary, Origin("f", 1))
+
+
+def test_an_abstracts_first_person_becomes_third_person_about_the_entry() -> None:
+    assert third_person("Here, we propose StarDist, which localizes nuclei", "StarDist") == (
+        "StarDist proposes StarDist, which localizes nuclei"
+    )
+    assert third_person("We train a U-Net and our approach needs no refinement", "StarDist") == (
+        "StarDist trains a U-Net and their approach needs no refinement"
+    )
+    assert third_person("CellSighter is trained as we describe", "CellSighter") == (
+        "CellSighter is trained as the authors describe"
+    )
+
+
+def test_an_entry_is_named_in_words_by_its_title_or_the_name_its_summary_introduces() -> None:
+    assert entry_name(paper("aod", "AOD-Net: All-in-One Dehazing Network")) == "AOD-Net"
+    stardist = paper("cell", "Cell Detection with Star-convex Polygons", "To overcome this, we propose StarDist, x.")
+    assert entry_name(stardist) == "StarDist"
+    whole = paper("whole", "Whole-cell segmentation of tissue images with human-level performance")
+    assert entry_name(whole) == "the paper on whole-cell segmentation of tissue images"
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("f01_cell-typing-microscopy.txt", ["how can AI label every cell as a T cell, macrophage or tumor cell?",
+                                            "how much hand-labeled training data would that take?"]),
+        ("f07_human-pose-estimation.txt", ["how does the software find my joints in each frame?",
+                                           "what images was it trained on?",
+                                           "is it accurate enough to measure my knee angle to within a degree or two?"]),
+    ],
+)  # fmt: skip
+def test_the_question_is_split_once_into_what_it_asks(name: str, parts: list[str]) -> None:
+    question = load_source(ROOT / "eval" / "fields" / "prompts" / name).question
+    assert question_parts(question) == parts
+
+
+def test_program_spans_follow_the_segments_and_survive_a_dropped_line() -> None:
+    text, spans = join_segments([("### A\n", True), ("claim one.", False), (" [@x]\nline two\n", True)])
+    assert text == "### A\nclaim one. [@x]\nline two\n"
+    assert [text[a:b] for a, b in spans] == ["### A\n", " [@x]\nline two\n"]
+    kept, moved = drop_lines(text, spans, {2})
+    assert kept == "### A\nline two\n"
+    assert [kept[a:b] for a, b in moved] == ["### A\nline two\n"]
+
+
+def test_the_claim_checker_skips_program_text_by_position_only(real_embedder) -> None:
+    entry = paper("skin", "The Skin Game: dermatology benchmark", "The Skin Game evaluates DINOv2 on HAM10000.")
+    claim = "The Skin Game trains a diffusion model on celebrity portraits [@skin]."
+    text = f"{claim}\n"
+    flagged = audit(text, [entry], embedder=real_embedder, program_spans=())
+    skipped = audit(text, [entry], embedder=real_embedder, program_spans=[(0, len(text))])
+    assert [v.text for v in flagged.claims] == [claim]  # judged when it is not program text
+    assert skipped.claims == []
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_source(ROOT / "examples" / "000_54cb972efbc5016b.txt")
+
+
+def _draft(example, *, fits: str, states: str, workflow: str, full: bool = True) -> Draft:
+    entries = {e.id: e for e in example.entries}
+    skin, matting, hi4d = entries["the-skin-game"], entries["enhancing-image-matting"], entries["hi4d-4d-instance"]
+    model = entries["txt2img-stablediffusionv1"]
+    readings = [
+        parse_reading(hi4d, "Offers: a 4D dataset of close interaction.\nPart 1: none.\nPart 2: none."),
+        parse_reading(matting, "Offers: Mask2Alpha, a matting framework.\nPart 1: none.\nPart 2: none."),
+        parse_reading(skin, "Offers: a dermatology benchmark.\nPart 1: none.\nPart 2: none."),
+        parse_reading(model, f"Task: {states}.\n{workflow}"),
+    ]
+    plan = Plan("q", ["what data trains it?", "what tricks keep resolution high?"], Context(list(entries.values()), [],
+                0.5), [r.entry for r in readings], full)  # fmt: skip
+    evidence = [[Evidence(skin, 0, "The Skin Game uses dermatology photos [@the-skin-game].", "x", DIRECT)], []]
+    labels = {skin.id: DIRECT, matting.id: PARTIAL, hi4d.id: TANGENTIAL}
+    return Draft(plan, "The user wants portraits.", readings, evidence, labels, {model.id: fits})
+
+
+def test_compose_answers_each_part_or_names_it_as_left_open(example) -> None:
+    text, _ = join_segments(compose_segments(_draft(example, fits=FIT_YES, states="text-to-image generation",
+                                                    workflow="Input: a prompt\nOutput: an image.")))  # fmt: skip
+    answer = split_sections(text)["answer"]
+    assert answer.startswith("The Skin Game uses dermatology photos [@the-skin-game].")
+    assert f'{GAP_PHRASE}: "what tricks keep resolution high?".' in answer
+    assert "which states text-to-image generation; the supplied sources say nothing more" in answer
+    assert "does not fit" not in answer
+
+
+def test_part_four_puts_the_most_relevant_first_and_labels_the_tangential(example) -> None:
+    text, _ = join_segments(compose_segments(_draft(example, fits=FIT_YES, states="text-to-image generation",
+                                                    workflow="Input: a prompt\nOutput: an image.")))  # fmt: skip
+    items = split_sections(text)["papers"].splitlines()
+    assert [re.match(r"- \[@([a-z0-9-]+)\]", item).group(1) for item in items] == [
+        "the-skin-game", "txt2img-stablediffusionv1", "enhancing-image-matting", "hi4d-4d-instance"]  # fmt: skip
+    assert items[3].startswith("- [@hi4d-4d-instance] Tangential: it answers no part of the question; it offers a 4D")
+    assert "### Sources" not in text  # part 4 carries every link, once
+    assert {link.url for link in extract_links(text)} <= set(example.links)
+    for label in ("Offers", "Part 1", "Part 2", "Answer:", "Task:", "no links supplied", "claim check"):
+        assert label not in text
+
+
+def test_a_name_stating_another_task_is_said_plainly_not_to_fit(example) -> None:
+    draft = _draft(example, fits=FIT_NO, states="Van Gogh style transfer", workflow="Input: a photo\nOutput: a "
+                   "painting.")  # fmt: skip
+    text, spans = join_segments(compose_segments(draft))
+    sections = split_sections(text)
+    assert "which states Van Gogh style transfer: another task, so it does not fit this question" in sections["answer"]
+    assert sections["workflow"].endswith("-> Output: a painting (read from its name only); its name states another "
+                                         "task.")  # fmt: skip
+    assert sections["papers"].splitlines()[-1].startswith("- [@txt2img-stablediffusionv1]")  # a misfit comes last
+    note = text.index("The recommended model")
+    assert any(a <= note < b for a, b in spans)  # program text, by position
+
+
+def test_a_name_stating_no_input_or_output_is_not_guessed(example) -> None:
+    draft = _draft(example, fits=FIT_YES, states="not stated", workflow="Input: not stated\nOutput: not stated.")
+    sections = split_sections(join_segments(compose_segments(draft))[0])
+    assert "is known only by its name, which states no task" in sections["answer"]
+    assert sections["workflow"] == ("- Txt2Img-StableDiffusionV1-PirsusEpicRealism [@txt2img-stablediffusionv1]: its "
+                                    "name states no input or output, and the sources give none.")  # fmt: skip
+
+
+def test_a_sentence_taking_the_questions_words_that_its_entry_never_uses_is_caught() -> None:
+    """Seen on dev file f01: the 1.5B wrote the question's cell types into a nucleus detector's sentence."""
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
+    entries = {entry.id: entry for entry in source.entries}
+    stretched = "StarDist can label every cell as a T cell, macrophage or tumor cell."
+    assert question_echo(stretched, source.question, entries["cell-detection-with"]) == ["label", "macrophage",
+                                                                                         "tumor"]  # fmt: skip
+    own = "CellSighter requires a small training set of expert-labeled cells."
+    assert question_echo(own, source.question, entries["cellsighter-a-neural"]) == []
+
+
+def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
+    model = next(entry for entry in source.entries if entry.kind == "model")
+    reading = parse_reading(model, "Task: multiplexed cell classification.\nInput: not stated\nOutput: not stated.")
+    text = name_states(reading, FIT_YES, list(source.entries))
+    assert text.endswith("It shares a supplied link with CellSighter [@cellsighter-a-neural].")
+    assert "shares" not in name_states(reading, FIT_YES, [model])
+
+
+def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
+    entry = Entry("weatherremoval", "model", "WeatherRemoval-CLAIO-DeSnow", None, "https://github.com/x/y", "",
+                  Origin("f", 1))  # fmt: skip
+    reading = parse_reading(entry, "Task: snow removal.\nInput: WeatherRemoval-CLAIO-DeSnow\nOutput: cleaned data.")
+    assert workflow_segments(reading, FIT_YES) == [("- Input: not stated by its name -> Model: WeatherRemoval-CLAIO-"
+                                                    "DeSnow [@weatherremoval] -> Output: cleaned data (read from its "
+                                                    "name only).", True)]  # fmt: skip
+    neither = parse_reading(entry, "Task: snow removal.\nInput: WeatherRemoval-CLAIO-DeSnow\nOutput: not stated.")
+    assert workflow_segments(neither, FIT_YES) == [("- WeatherRemoval-CLAIO-DeSnow [@weatherremoval]: its name states "
+                                                    "no input or output, and the sources give none.", True)]  # fmt: skip
+    stated = parse_reading(entry, "Task: snow removal.\nInput: a snowy photo\nOutput: a clear photo.")
+    assert workflow_segments(stated, FIT_YES)[0][0].startswith("- Input: a snowy photo -> Model: WeatherRemoval")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "name", "rests"),
+    [
+        ("Natural language processing (NLP) model", "advimman/big-lama", False),  # dev f05: a guess, not the name
+        ("a sentence about a favorite color", "advimman/big-lama", False),
+        ("video depth estimation", "depth-anything/Video-Depth-Anything-Large", True),
+        ("a text prompt", "Txt2Img-ControlNet-OpenPose-SD15", True),
+        ("Van Gogh style transfer", "img2img-cyclegan-vangogh", True),
+        ("a hazy photo", "img2img-cyclegan-vangogh", True),  # an image in, whatever the guess about haze
+        ("a protein sequence", "img2img-cyclegan-vangogh", False),
+    ],
+)
+def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:
+    assert name_supports(phrase, name) is rests
+
+
+def test_an_entry_is_named_by_the_acronym_its_summary_introduces() -> None:
+    lama = paper("lama", "Resolution-robust Large Mask Inpainting with Fourier Convolutions",
+                 "To this end, we propose a new method called large mask inpainting (LaMa). LaMa is based on x.")  # fmt: skip
+    assert entry_name(lama) == "LaMa"
+    assert entry_name(paper("wm", "World Models")) == "the paper on World Models"
