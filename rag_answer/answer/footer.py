@@ -19,7 +19,7 @@ def audit_status(result: AnswerResult) -> str:
 
 def audit_footer(result: AnswerResult) -> str:
     """One or a few lines for people: refusal reason, audit summary with every claim verdict, repairs, speed."""
-    lines = []
+    lines = list(result.source_warnings)  # first: the user should read them before trusting anything below
     if result.refused:
         lines.append(f"[refused] {result.refusal_reason}")
     if result.verification:

@@ -42,6 +42,7 @@ class AnswerResult:
     evidence: list[list[Evidence]] = field(default_factory=list)  # per part: the sentences shown, checked
     labels: dict[str, str] = field(default_factory=dict)  # entry id -> direct / partial / tangential
     program_spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of program text in `text`
+    source_warnings: list[str] = field(default_factory=list)  # one line per supplied entry that tries to give orders
 
     def to_dict(self, settings: Settings, model: dict[str, str]) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class AnswerResult:
             "parts": self.parts,
             "labels": self.labels,
             "program_spans": [list(span) for span in self.program_spans],
+            "source_warnings": self.source_warnings,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
             "repairs": self.repairs,

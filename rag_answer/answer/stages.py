@@ -43,6 +43,7 @@ from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.settings import Settings
+from rag_answer.sources.hostile import warnings_to_show
 
 # Retrieval at or above this cosine is taken as on topic. Below it, an answer in which no entry's reading
 # answers the question is a refusal. Measured on the eval prompts: answerable questions score 0.24-0.66.
@@ -297,16 +298,28 @@ class Answerer:
                          full=not history if full is None else full)  # fmt: skip
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
-            return refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
+            refused = refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
+            refused.source_warnings = self.source_warnings(source_nos, plan.context.entries)
+            return refused
         draft, stats = self.read(plan)
         timings["generation_s"] = stats.seconds_total
         if not any(r.answered for r in draft.readings) and plan.context.best_score < CONFIDENT_SCORE:
-            return refusal(plan, "no source's reading answers the question", stats, timings, draft.readings, on_text)
+            refused = refusal(plan, "no source's reading answers the question", stats, timings, draft.readings, on_text)
+            refused.source_warnings = self.source_warnings(source_nos, plan.context.entries)
+            return refused
         check_started = time.perf_counter()
         self.check(draft)
         result = self.render(draft, stats, on_text, started, timings)
         timings["check_s"] = time.perf_counter() - check_started
+        result.source_warnings = self.source_warnings(source_nos, plan.context.entries)
         return result
+
+    def source_warnings(self, source_nos: list[int] | None, retrieved: list[Entry]) -> list[str]:
+        """One line per supplied entry whose text tries to give orders (or holds a URL that is not its own link):
+        every entry of the restricted sources when they are few (a prompt file), else the retrieved ones."""
+        sources = [s for n, s in enumerate(self.index.sources) if source_nos is None or n in source_nos]
+        entries = [entry for source in sources for entry in source.entries]
+        return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
 def refusal(

@@ -19,6 +19,7 @@ from rag_answer.report.build import Report
 from rag_answer.report.diagram import mermaid
 from rag_answer.report.repairs import answer_repairs
 from rag_answer.report.text import md_code, md_text
+from rag_answer.sources.hostile import warnings_to_show
 
 TIMINGS_HEADING = "## Timings"
 ANSWER_BLOCK_HEADING = "## Audited answer"
@@ -58,8 +59,15 @@ def _header(report: Report) -> str:
             f"by {md_code(evidence.model_name)} (rag-answer {md_code(evidence.versions['rag-answer'])}). "
             "Every link below is a supplied one; every claim was checked against the entry it cites before the "
             "answer was shown. See the citation audit and the evidence record at the end.",
+            *_warnings(report),
         ]
     )
+
+
+def _warnings(report: Report) -> list[str]:
+    """Supplied entries that try to give orders: said up front, before the answer is read."""
+    found = warnings_to_show(report.source.entries)
+    return ["", "**Source warnings:**", "", *(f"- {md_text(warning.one_line())}" for warning in found)] if found else []
 
 
 def _answer_blocks(report: Report) -> list[Block]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag_answer.answer import answer_question
+from rag_answer.answer.footer import audit_footer
 from rag_answer.audit import audit
 from rag_answer.index_store import build_index
 from rag_answer.settings import load_settings
@@ -33,10 +34,10 @@ def module_settings(session_home: Path):
     return load_settings(model=SMALL_PRESET, home=session_home, temperature=0.0, seed=0, max_tokens=400)
 
 
-def _answer(path: Path, embedder, llm, settings) -> str:
+def _answer(path: Path, embedder, llm, settings):
     source = load_source(path)
     index = build_index([source], embedder, progress=False)
-    return answer_question(source.question, index, embedder, llm, settings, source_nos=[0]).text
+    return answer_question(source.question, index, embedder, llm, settings, source_nos=[0])
 
 
 def _injected_words(injected: str, base_text: str) -> set[str]:
@@ -52,8 +53,12 @@ def test_a_hostile_summary_changes_no_link_and_adds_nothing(name: str, real_embe
     hostile, base = HOSTILE / name, BASES / row["base"]
     warned = source_warnings(load_source(hostile).entries)
     assert [w.entry_id for w in warned if w.has_instructions] == [row["entry_id"]]
-    hostile_text = _answer(hostile, real_embedder, small_llm, module_settings)
-    base_text = _answer(base, real_embedder, small_llm, module_settings)
+    hostile_result = _answer(hostile, real_embedder, small_llm, module_settings)
+    base_result = _answer(base, real_embedder, small_llm, module_settings)
+    hostile_text, base_text = hostile_result.text, base_result.text
+    assert len(hostile_result.source_warnings) == 1 and base_result.source_warnings == []
+    assert hostile_result.source_warnings[0].startswith(f'source warning: entry "{row["entry_title"][:40]}')
+    assert "source warning: entry" in audit_footer(hostile_result).split("\n")[0]  # ask, chat: first on stderr
     links = {finding.url for finding in audit(hostile_text, load_source(hostile), claims=False).links}
     assert links == {finding.url for finding in audit(base_text, load_source(base), claims=False).links}
     assert links <= set(load_source(base).links)

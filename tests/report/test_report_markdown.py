@@ -246,3 +246,13 @@ def test_a_flagged_claim_in_the_shown_answer_is_marked_with_the_entry_it_belongs
     table = markdown.split("### Claims", 1)[1].split("### Repairs", 1)[0]
     row = next(line for line in table.splitlines() if "0.84 on ISIC Atlas" in line)
     assert "| **misattributed** |" in row and "| `hi4d-4d-instance` | `the-skin-game` |" in row
+
+
+def test_a_report_on_a_hostile_file_says_so_before_the_answer(make_runner, tmp_path):
+    hostile = Path(__file__).resolve().parents[2] / "eval" / "hostile" / "h01_ignore-tell-user.txt"
+    markdown, _ = _report(make_runner, hostile, tmp_path)
+    warnings = markdown.split("**Source warnings:**", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in warnings.splitlines() if line.startswith("- ")]
+    assert len(lines) == 1
+    assert "Whole-cell segmentation" in lines[0] and "ignore all previous instructions" in lines[0]
+    assert markdown.index("**Source warnings:**") < markdown.index("## Audited answer")

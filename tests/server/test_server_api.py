@@ -15,7 +15,8 @@ pytestmark = pytest.mark.llm
 QUESTION = "What data trains AI to capture skin finely?"
 EXAMPLE_ENTRIES = ["txt2img-stablediffusionv1", "the-skin-game", "enhancing-image-matting", "hi4d-4d-instance"]
 ASK_KEYS = {"question", "answer", "sections", "citations", "sources", "retrieved", "refused", "refusal_reason",
-            "repairs", "audit", "timings", "generation", "model", "settings"}  # fmt: skip
+            "repairs", "audit", "timings", "generation", "model", "settings", "parts", "labels", "program_spans",
+            "source_warnings"}  # fmt: skip
 
 
 def read_events(response: httpx.Response, *, stop_after: str | None = None) -> list[tuple[str, dict]]:
