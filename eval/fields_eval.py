@@ -233,6 +233,9 @@ def main() -> int:
         for system in args.systems.split(","):
             kind, model = system.split(":", 1)
             run_system(kind, model, files, args.threads, OUT / args.split / f"{kind}-{model}", judge_llm)
+            # each system's own stamp: a system not rerun keeps the commit its results came from
+            stamp = OUT / args.split / f"RUN-{kind}-{model}.json"
+            stamp.write_text(json.dumps(run, indent=1) + "\n", "utf-8")
     summary = summarize(args.split)
     (OUT / f"{args.split}-summary.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     print(json.dumps(summary, indent=1))
