@@ -209,17 +209,17 @@ class Answerer:
         for item in (item for item in items if id(item) in failed):
             reason = failed[id(item)]
             if any(other.checked for other in kept):  # the part keeps other evidence: this sentence goes
-                repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason})")
+                repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}): {item.text!r}")
                 continue
             second = self._failure(item.span, item.entry, entries)
             if second is None:  # the part's only evidence: the entry's own sentence stands in
                 repairs.append(f"replaced the answer sentence for [@{item.entry.id}] ({reason}) by its entry's "
-                               f"own sentence")  # fmt: skip
+                               f"own sentence: {item.text!r}")  # fmt: skip
                 item.text, item.replaced, item.checked = item.span, True, True
                 kept.append(item)
             else:
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}); its entry's own "
-                               f"sentence failed too ({second})")  # fmt: skip
+                               f"sentence failed too ({second}): {item.text!r}")  # fmt: skip
         return [item for item in items if any(item is k for k in kept)]
 
     def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
@@ -228,7 +228,7 @@ class Answerer:
         item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
         reason = self._failure(item, reading.entry, entries)
         if reason is not None:
-            draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason})")
+            draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason}): {item!r}")
             reading.offers = ""
 
     def _failure(self, text: str, entry: Entry, entries: list[Entry]) -> str | None:

@@ -1,12 +1,13 @@
 """The repairs of an answer, for the audit appendix: what the claim check removed (which entry's sentence or
 description, the verdict, the entry the fact belongs to, the removed text) and which lines the link audit dropped.
 
-The pipeline reports a repair as one line ("removed the answer sentence for [@id] (misattributed: ...)"); the
-removed text is read back from the entry's raw reading, which the repair leaves as the model wrote it.
+The pipeline reports a repair as one line ("removed the answer sentence for [@id] (misattributed: ...): 'text'");
+the removed text is read back from the entry's raw reading (as the model wrote it), else the quoted one.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from rag_answer.audit.claims import VERDICTS
 
 _CLAIM_REPAIR = re.compile(
     r"^removed the (?P<what>answer sentence|description) (?:for|of) \[@(?P<id>[a-z0-9][a-z0-9-]*)\] "
-    rf"\((?P<verdict>{'|'.join(VERDICTS)}): (?P<reason>.*)\)$",
+    rf"\((?P<verdict>{'|'.join(VERDICTS)}): (?P<reason>.*?)\)(?:: (?P<quoted>'.*'|\".*\"))?$",
     re.DOTALL,
 )
 
@@ -56,9 +57,11 @@ def answer_repairs(answer: AnswerResult) -> Repairs:
         entry_id, verdict, reason = match.group("id"), match.group("verdict"), match.group("reason")
         text = ""
         reading = readings.get(entry_id)
-        if reading is not None and reading.raw:
+        if reading is not None and reading.raw:  # as the model wrote it
             original = parse_reading(reading.entry, reading.raw)
             text = original.answer if match.group("what") == "answer sentence" else original.offers
+        if not text and match.group("quoted"):  # else as it was judged
+            text = ast.literal_eval(match.group("quoted"))
         belongs = _named_entry(reason, (i for i in entry_ids if i != entry_id)) if verdict == "misattributed" else None
         claims.append(ClaimRepair(match.group("what"), entry_id, verdict, reason, text, belongs))
     return Repairs(claims, lines)
