@@ -176,13 +176,14 @@ def main() -> int:
     parser.add_argument("--judge-cut", type=float, help="the judge's cut (default: Thresholds().judge_yes)")
     args = parser.parse_args()
     cases = load_cases(args.split)[: args.limit]
+    commit = code_version()  # the code that runs, not the HEAD when a long run ends
     results = run(cases, args.judge, args.threads, args.judge_cut)
     summary = metrics(results)
     OUT.mkdir(parents=True, exist_ok=True)
     name = Path(args.judge).stem if args.judge.endswith(".gguf") else args.judge
     cut = "" if args.judge_cut is None else f"-cut{args.judge_cut:g}"
     out = OUT / f"{args.split}-{name}{cut}.json"
-    out.write_text(json.dumps({"split": args.split, "judge": args.judge, "commit": code_version(), "metrics": summary,
+    out.write_text(json.dumps({"split": args.split, "judge": args.judge, "commit": commit, "metrics": summary,
                                "judge_cut": args.judge_cut if args.judge_cut is not None else Thresholds().judge_yes,
                                "results": results},
                               indent=1, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
