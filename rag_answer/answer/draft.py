@@ -24,6 +24,7 @@ class Plan:
     to_read: list[Entry]  # one model call each, most relevant first
     full: bool
     refusal: str | None = None  # the reason, when retrieval found nothing on topic
+    said: frozenset[str] = frozenset()  # sentences the conversation has shown already (normalized): not repeated
 
 
 @dataclass

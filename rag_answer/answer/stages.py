@@ -143,7 +143,7 @@ class Answerer:
                 fits[entry.id] = self._fit(reading, plan.question)
         evidence: list[list[Evidence]] = [[] for _ in plan.parts]
         for reading in readings:
-            for item in self._evidence(reading, plan.parts):
+            for item in self._evidence(reading, plan.parts, plan.said):
                 if item.part < len(evidence):  # a reading never answers more parts than were asked
                     evidence[item.part].append(item)
         return Draft(plan, task, readings, evidence, fits=fits), stats
@@ -154,9 +154,11 @@ class Answerer:
         reading.fits = judge_fit(self.generator, reading, question)
         return FIT_YES if reading.fits >= FITS else FIT_NO if reading.fits < MISFITS else FIT_UNCLEAR
 
-    def _evidence(self, reading: Reading, parts: list[str]) -> list[Evidence]:
+    def _evidence(self, reading: Reading, parts: list[str], said: frozenset[str] = frozenset()) -> list[Evidence]:
         """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it and
-        to its part of the question (the span that stands in if the sentence fails: it should still answer)."""
+        to its part of the question (the span that stands in if the sentence fails: it should still answer). A
+        sentence the conversation already showed is not said again: the entry's own sentence nearest to the new
+        question that was not shown stands in (a small model tends to repeat its first answer to a follow-up)."""
         entry, name = reading.entry, entry_name(reading.entry)
         written = [(n, third_person(text, name)) for n, text in enumerate(reading.parts) if text]
         seen: set[str] = set()
@@ -169,8 +171,17 @@ class Answerer:
         count = len(written)
         span_vectors = vectors[2 * count :]
         nearest = np.argmax((vectors[:count] + vectors[count : 2 * count]) @ span_vectors.T, axis=1)
-        return [Evidence(entry, n, cited(text, entry), cited(third_person(spans[int(k)], name), entry))
-                for (n, text), k in zip(written, nearest, strict=True)]  # fmt: skip
+        evidence = []
+        for (n, text), k, asked_vector in zip(written, nearest, vectors[count : 2 * count], strict=True):
+            span = third_person(spans[int(k)], name)
+            fresh = [j for j in np.argsort(-(span_vectors @ asked_vector))
+                     if _plain(third_person(spans[int(j)], name)) not in said]  # fmt: skip
+            if _plain(text) in said:  # said already in this conversation: the nearest unsaid sentence answers
+                if not fresh:
+                    continue
+                text = span = third_person(spans[int(fresh[0])], name)
+            evidence.append(Evidence(entry, n, cited(text, entry), cited(span, entry)))
+        return evidence
 
     # -- check -------------------------------------------------------------------------------------------------
 
@@ -296,6 +307,7 @@ class Answerer:
         started = time.perf_counter()
         plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
                          full=not history if full is None else full)  # fmt: skip
+        plan.said = frozenset(_plain(s) for turn in history or [] for s in _SENTENCE_END.split(turn.answer))
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
             refused = refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
@@ -320,6 +332,15 @@ class Answerer:
         sources = [s for n, s in enumerate(self.index.sources) if source_nos is None or n in source_nos]
         entries = [entry for source in sources for entry in source.entries]
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _plain(sentence: str) -> str:
+    """A sentence without its markers, case and punctuation: how 'already said' is compared."""
+    text = re.sub(r"\\[a-zA-Z]+", " ", re.sub(r"\[@[^\]]*\]", "", sentence))  # markers and LaTeX commands go
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
 def refusal(
