@@ -203,7 +203,8 @@ def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
             "verdicts": total,
             "flagged_share": round(sum(total[v] for v in FLAGGED) / max(1, sum(total.values()) - total["uncited"]), 3),
             "artefacts": sum(sum(x["artefacts"].values()) for x in m),
-            "artefacts_by_kind": {k: sum(x["artefacts"][k] for x in m) for k in ARTEFACTS},
+            # runs recorded before a kind existed count it as 0
+            "artefacts_by_kind": {k: sum(x["artefacts"].get(k, 0) for x in m) for k in ARTEFACTS},
             "unfit_model_said": f"{sum(x['says_unfit'] for x in unfit)}/{len(unfit)}",
             "gaps_said": f"{sum(x['says_gap'] for x in gaps)}/{len(gaps)}",
             "gaps_stated_false": "{1}/{0}".format(*false_gaps(rows, embedder)),
