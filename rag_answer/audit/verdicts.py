@@ -164,6 +164,9 @@ def _invented_specifics(case: Case, facts: Facts) -> ClaimVerdict | None:
     return case.result("unsupported", "not in the cited entry: " + ", ".join(case.own.missing))
 
 
+BOUNDARY = 0.1  # how far below the judge's cut a "no" is re-asked about the best passage (the issue: p of 0.41-0.49)
+
+
 def _judged(case: Case, judge: ClaimJudge, opinion: float) -> ClaimVerdict:
     """The judge decides; where it says no to the whole entry, it is asked about the best passage before a removal."""
     own, cut = case.own, case.limits.judge_yes
@@ -174,7 +177,9 @@ def _judged(case: Case, judge: ClaimJudge, opinion: float) -> ClaimVerdict:
     if opinion >= cut:
         return _with_judge(case.result("supported", f"judge p={opinion:.2f}; similarity {own.similarity:.2f}, word "
                                        f"overlap {own.coverage:.2f}"), opinion, opinion, cut)  # fmt: skip
-    one_passage = own.passage not in (entry.title, entry.summary)
+    # only at the boundary: far below the cut the whole entry's "no" stands (a passage alone, without the sentences
+    # around it, said yes to a contradicted claim at p=0.37 -> 0.73 in tests/audit/test_judge_real.py)
+    one_passage = own.passage not in (entry.title, entry.summary) and opinion >= cut - BOUNDARY
     passage = judge(case.claim, passage_entry(entry, own.passage)) if one_passage else None  # None: abstained too
     if passage is not None and passage >= cut:
         why = f"judge p={passage:.2f} on the passage that best matches it (p={opinion:.2f} on the whole entry)"

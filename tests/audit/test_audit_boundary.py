@@ -37,10 +37,19 @@ def test_a_no_at_the_boundary_is_asked_again_on_the_best_passage(embedder) -> No
 
 
 def test_a_no_on_the_passage_too_still_removes_and_records_the_margin(embedder) -> None:
-    claim = audit(SENTENCE, SOURCE, embedder=embedder, judge=lambda claim, entry: 0.2).claims[0]
+    claim = audit(SENTENCE, SOURCE, embedder=embedder, judge=lambda claim, entry: 0.45).claims[0]
     assert claim.verdict in ("contradicted", "unsupported")
-    assert claim.judge == 0.2 and claim.judge_passage == 0.2
-    assert claim.judge_margin == round(0.2 - Thresholds().judge_yes, 4)
+    assert claim.judge == 0.45 and claim.judge_passage == 0.45
+    assert claim.judge_margin == round(0.45 - Thresholds().judge_yes, 4)
+
+
+def test_a_no_far_below_the_cut_is_not_asked_again(embedder) -> None:
+    """A passage read alone can say yes to what the whole entry contradicts: only a boundary no is re-asked."""
+    judge = LongSummaryDilutes()
+    judge_far = lambda claim, entry: 0.2 if entry.summary == AOD.summary else judge(claim, entry)  # noqa: E731
+    claim = audit(SENTENCE, SOURCE, embedder=embedder, judge=judge_far).claims[0]
+    assert claim.verdict in ("contradicted", "unsupported")
+    assert claim.judge == 0.2 and claim.judge_passage is None and judge.summaries == []
 
 
 def test_a_yes_records_its_margin_and_asks_once(embedder) -> None:
