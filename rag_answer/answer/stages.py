@@ -307,7 +307,7 @@ class Answerer:
         started = time.perf_counter()
         plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
                          full=not history if full is None else full)  # fmt: skip
-        plan.said = frozenset(_plain(s) for turn in history or [] for s in _SENTENCE_END.split(turn.answer))
+        plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
             refused = refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
@@ -334,7 +334,7 @@ class Answerer:
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 
 
 def _plain(sentence: str) -> str:
