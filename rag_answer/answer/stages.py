@@ -307,7 +307,8 @@ class Answerer:
         started = time.perf_counter()
         plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
                          full=not history if full is None else full)  # fmt: skip
-        plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
+        if not plan.full:  # a short follow-up; a full answer (/full) may restate what it needs
+            plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
             refused = refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
