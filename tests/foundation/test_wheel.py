@@ -61,8 +61,8 @@ def test_the_installed_command_answers_the_example_from_another_folder(
          "--json", "--quiet"],
         cwd=elsewhere, env=_clean_env(session_home), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
-    assert done.returncode in (0, 1), done.stderr  # 1: answered, the audit not clean; never a crash (2) or worse
     answer = json.loads(done.stdout)
+    assert done.returncode == (0 if answer["audit"]["clean"] else 1), done.stderr  # ask's exit rule, no crash
     assert answer["refused"] is False
     assert "### 2. Answer" in answer["answer"]
     assert list(elsewhere.iterdir()) == []  # nothing written into the folder it ran from
