@@ -176,10 +176,9 @@ class Answerer:
             span = third_person(spans[int(k)], name)
             fresh = [j for j in np.argsort(-(span_vectors @ asked_vector))
                      if _plain(third_person(spans[int(j)], name)) not in said]  # fmt: skip
-            if _plain(text) in said:  # said already in this conversation: the nearest unsaid sentence answers
-                if not fresh:
-                    continue
-                text = span = third_person(spans[int(fresh[0])], name)
+            if _plain(text) in said and fresh:  # said already: the nearest unsaid sentence of the entry answers,
+                # and should it fail the check, the sentence said before stands in (a repeat beats a false gap)
+                text, span = third_person(spans[int(fresh[0])], name), text
             evidence.append(Evidence(entry, n, cited(text, entry), cited(span, entry)))
         return evidence
 
