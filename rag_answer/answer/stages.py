@@ -303,6 +303,14 @@ class Answerer:
     ) -> AnswerResult:  # fmt: skip
         """full: the task / answer / workflow / papers form (default: for a first question; a follow-up in a chat,
         given history, gets the short form: cited sentences per part and their sources)."""
+        result = self._answer(question, source_nos, history, on_text, retrieval_query, full)
+        result.source_warnings = self.source_warnings(source_nos, result.context.entries)  # refusals too
+        return result
+
+    def _answer(
+        self, question: str, source_nos: list[int] | None, history: list[Turn] | None,
+        on_text: Callable[[str], None] | None, retrieval_query: str | None, full: bool | None,
+    ) -> AnswerResult:  # fmt: skip
         started = time.perf_counter()
         plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
                          full=not history if full is None else full)  # fmt: skip
@@ -310,20 +318,15 @@ class Answerer:
             plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
-            refused = refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
-            refused.source_warnings = self.source_warnings(source_nos, plan.context.entries)
-            return refused
+            return refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
         draft, stats = self.read(plan)
         timings["generation_s"] = stats.seconds_total
         if not any(r.answered for r in draft.readings) and plan.context.best_score < CONFIDENT_SCORE:
-            refused = refusal(plan, "no source's reading answers the question", stats, timings, draft.readings, on_text)
-            refused.source_warnings = self.source_warnings(source_nos, plan.context.entries)
-            return refused
+            return refusal(plan, "no source's reading answers the question", stats, timings, draft.readings, on_text)
         check_started = time.perf_counter()
         self.check(draft)
         result = self.render(draft, stats, on_text, started, timings)
         timings["check_s"] = time.perf_counter() - check_started
-        result.source_warnings = self.source_warnings(source_nos, plan.context.entries)
         return result
 
     def source_warnings(self, source_nos: list[int] | None, retrieved: list[Entry]) -> list[str]:
