@@ -62,26 +62,30 @@ def read_task(generator: TextGenerator, question: str, settings: Settings) -> tu
     return text, generator.last_stats
 
 
-def read_entry(
-    generator: TextGenerator, entry: Entry, question: str, settings: Settings, parts: Sequence[str] = ()
-) -> tuple[Reading, GenerationStats]:
-    """One call about one entry. A name-only model is read without the question: shown it, the model writes the
-    output the user wants ("dehazed photos") for a style-transfer model; without it, what the name says."""
+def entry_request(entry: Entry, question: str, parts: Sequence[str] = ()) -> tuple[str, str, str]:
+    """The request, grammar and budget kind of the one call that reads `entry`. A name-only model is read without
+    the question: shown it, the model writes the output the user wants ("dehazed photos") for a style-transfer
+    model; without it, what the name says."""
     parts = list(parts) or [question]
     name = entry_name(entry)
     if entry.kind == "model" and not entry.has_summary:
-        request = load_template("model_request").render()
-        grammar, kind = model_grammar(with_evidence=False), "model"
-    else:
-        template = "model_evidence_request" if entry.kind == "model" else "evidence_request"
-        listed = "\n".join(f"Part {n}: {part}" for n, part in enumerate(parts, start=1))
-        blank = "<sentence starting with " + name + ", or none>"
-        format_parts = "\n".join(f"Part {n}: {blank}" for n in range(1, len(parts) + 1))
-        request = load_template(template).render(question=question, parts=listed, name=name, format_parts=format_parts)
-        if entry.kind == "model":
-            grammar, kind = model_grammar(with_evidence=True, parts=len(parts), name=name), "model_evidence"
-        else:
-            grammar, kind = evidence_grammar(len(parts), name), "evidence"
+        return load_template("model_request").render(), model_grammar(with_evidence=False), "model"
+    template = "model_evidence_request" if entry.kind == "model" else "evidence_request"
+    listed = "\n".join(f"Part {n}: {part}" for n, part in enumerate(parts, start=1))
+    blank = "<sentence starting with " + name + ", or none>"
+    format_parts = "\n".join(f"Part {n}: {blank}" for n in range(1, len(parts) + 1))
+    request = load_template(template).render(question=question, parts=listed, name=name, format_parts=format_parts)
+    if entry.kind == "model":
+        return request, model_grammar(with_evidence=True, parts=len(parts), name=name), "model_evidence"
+    return request, evidence_grammar(len(parts), name), "evidence"
+
+
+def read_entry(
+    generator: TextGenerator, entry: Entry, question: str, settings: Settings, parts: Sequence[str] = ()
+) -> tuple[Reading, GenerationStats]:
+    """One call about one entry."""
+    parts = list(parts) or [question]
+    request, grammar, kind = entry_request(entry, question, parts)
     prefix, suffix = source_prompt(generator, entry, request)
     raw = generate(generator, prefix, suffix, grammar, kind, settings, 0 if kind == "model" else len(parts))
     return parse_reading(entry, raw), generator.last_stats

@@ -82,6 +82,8 @@ def _parser() -> MarkdownIt:
 
 
 _SOURCE_ITEM = re.compile(r'<li><a class="cite" href="#source-([a-z0-9-]+)">')
+# A row of Appendix B's entry table: the target of every [@id] link in the answer.
+_ENTRY_ROW = re.compile(r"<tr>(\s*<td><code>([a-z0-9-]+)</code></td>)")
 
 
 def render_html(report: Report) -> str:
@@ -103,6 +105,8 @@ def render_html(report: Report) -> str:
             body.append(
                 _SOURCE_ITEM.sub(r'<li id="source-\1"><a class="cite" href="#source-\1">', render(block.markdown))
             )
+        elif block.markdown.startswith("## Appendix B"):
+            body.append(_ENTRY_ROW.sub(r'<tr id="source-\2">\1', render(block.markdown)))
         elif block.markdown.startswith("## Timings"):
             body.append(f'<section class="timings">{render(block.markdown)}</section>')
         else:

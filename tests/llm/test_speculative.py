@@ -34,16 +34,15 @@ def test_a_single_token_match_is_not_a_draft() -> None:
 
 @pytest.fixture(scope="module")
 def reading_call(small_llm, example_path):
-    from rag_answer.llm.grammar import evidence_grammar
+    from rag_answer.answer.reading import entry_request
     from rag_answer.llm.source_prompt import source_prompt
-    from rag_answer.prompts import load_template
     from rag_answer.sources import load_source
 
     source = load_source(example_path)
     entry = max(source.entries, key=lambda e: len(e.summary))
-    request = load_template("evidence_request").render(question=source.question or "")
+    request, grammar, _ = entry_request(entry, source.question or "")
     prefix, suffix = source_prompt(small_llm, entry, request)
-    return prefix, suffix, evidence_grammar()
+    return prefix, suffix, grammar
 
 
 def _generate(engine, call, max_draft: int, max_tokens: int = 60) -> str:

@@ -200,7 +200,7 @@ MOVED_FACT = ("Offers: a dataset of 4D textured scans of close human interaction
 
 def test_summary_counts_flagged_claims_and_repairs(monkeypatch, make_runner, make_fake, readings, example_file,
                                                    tmp_path):  # fmt: skip
-    import rag_answer.answer.pipeline as pipeline
+    from rag_answer.answer.stages import Answerer
     from rag_answer.report import summary_table
 
     readings["Hi4D"] = MOVED_FACT  # Hi4D's reading carries the Skin Game's figures
@@ -209,7 +209,7 @@ def test_summary_counts_flagged_claims_and_repairs(monkeypatch, make_runner, mak
     # the pipeline's claim check removed the sentence before it was shown: one repair, nothing flagged
     assert (repaired.status, repaired.flagged, repaired.repairs) == ("ok", 0, 1), repaired.error
     # a claim check that lets it through: the shown answer holds a misattributed claim, and the summary counts it
-    monkeypatch.setattr(pipeline, "_repair_readings", lambda readings, *args: (readings, []))
+    monkeypatch.setattr(Answerer, "_check_part", lambda self, items, *args: items)
     shown = make_runner(generator=make_fake(entry_script(readings)), outdir=tmp_path / "b").run_one(example_file, "r")
     assert (shown.status, shown.flagged, shown.repairs) == ("ok", 1, 0), shown.error
     table = summary_table([repaired, shown])

@@ -76,10 +76,12 @@ def test_html_report_renders_in_chromium(make_runner, example_file, tmp_path):
 
     dom = chromium(["--dump-dom", page.as_uri()], profile).stdout
     for heading in ("Grounded report", "Audited answer", "1. Task", "2. Answer",
-                    "3. Workflow (input -&gt; model -&gt; output)", "4. Relevant papers and tools", "Sources",
+                    "3. Workflow (input -&gt; model -&gt; output)", "4. Relevant papers and tools",
                     "Appendix A. Citation audit", "Appendix B. Evidence record"):  # fmt: skip
         assert re.search(rf"<h[123][^>]*>{re.escape(heading)}</h[123]>", dom), heading
     assert re.search(r'<section class="direct-answer"><h3>2\. Answer</h3>\s*<p>DINOv2 is trained', dom)
     assert '<a href="https://github.com/Kameronski/stable-diffusion-1.5"' in dom
     assert "<svg" in dom and "<rect" in dom and "Txt2Img-StableDiffusionV1" in dom
-    assert 'id="source-txt2img-stablediffusionv1"' in dom
+    assert 'id="source-txt2img-stablediffusionv1"' in dom  # the row in Appendix B a citation link jumps to
+    targets = set(re.findall(r'id="source-([a-z0-9-]+)"', dom))
+    assert set(re.findall(r'href="#source-([a-z0-9-]+)"', dom)) <= targets  # no citation link leads nowhere

@@ -32,8 +32,8 @@ def test_a_chat_completion_is_the_grounded_audited_answer(client: OpenAI, asked:
     )  # fmt: skip
     choice = completion.choices[0]
     assert choice.message.role == "assistant" and choice.finish_reason == "stop"
-    assert choice.message.content == asked["answer"]  # the same answer as /api/ask, Sources included
-    assert "### Sources" in choice.message.content
+    assert choice.message.content == asked["answer"]  # the same answer as /api/ask, every part included
+    assert "### 4. Relevant papers and tools" in choice.message.content
     assert completion.model == EXAMPLE_ID and completion.usage.completion_tokens > 0
 
 
