@@ -94,7 +94,8 @@ _NEED_REMOVED = re.compile(r"\b(?:eliminat|remov|obviat)\w*\s+the\s+need\s+(?:fo
 
 def opposed(sentence: str, evidence: str) -> str | None:
     """Why the sentence says the opposite of its evidence passage, or None."""
-    evidence = _NEED_REMOVED.sub(" without ", evidence)
+    # both sides the same way: a sentence that repeats "eliminating the need for" is not a "need" against "without"
+    evidence, sentence = _NEED_REMOVED.sub(" without ", evidence), _NEED_REMOVED.sub(" without ", sentence)
     seen = {w.lower() for w in re.findall(r"[\w-]+", evidence)}
     if seen & word_set("negative_polarity.txt"):
         sentence = _DENIED_NEED.sub(" without ", sentence)  # the evidence's own way of saying it
