@@ -168,6 +168,13 @@ _FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this"
                      "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
 
 
+# Words that say what kind of operation a model does, not on what: "style transfer" read from "cyclegan-vangogh".
+_OPERATION = frozenset({"style", "transfer", "generation", "generate", "generated", "generates", "estimation",
+                        "translation", "conversion", "removal", "restoration", "enhancement", "prediction",
+                        "detection", "recognition", "classification", "segmentation", "synthesis", "editing",
+                        "task", "input", "output", "result", "version"})  # fmt: skip
+
+
 # What a stated medium is given or gives back as, in plain words: a text model takes "a prompt" or "a sentence".
 _MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture", "video": "clip footage",
           "speech": "audio voice recording", "music": "audio song track", "audio": "sound recording"}  # fmt: skip
@@ -186,11 +193,23 @@ def _stem(word: str) -> str:
 
 
 def name_supports(phrase: str, name: str) -> bool:
-    """Whether a phrase read from a model's name rests on the name: one of its words is in the name (or a short
-    form in it: "Txt2Img" for "text"). "Natural language processing" read from "advimman/big-lama" does not."""
+    """Whether a phrase read from a model's name rests on the name: some of its words are in the name (or a short
+    form in it: "Txt2Img" for "text"), and at most one other content word is added beside words that only say what
+    kind of operation it is ("style transfer"). "Natural language processing" read from "advimman/big-lama" does
+    not rest on it, nor does "a CNN for image-based face recognition" read from "CBRAIN-SPCAM-NeuralNet-Convection";
+    the name itself, or a piece of it, is no input or output."""
+    compact, compact_name = re.sub(r"[^a-z0-9]", "", phrase.lower()), re.sub(r"[^a-z0-9]", "", name.lower())
+    if len(compact) >= 6 and compact in compact_name:
+        return False
     stems = _name_stems(name)
-    found = re.findall(r"[A-Za-z][A-Za-z0-9]+", phrase)
-    pairs = [a + b for a, b in pairwise(found)]  # "Van Gogh" for "vangogh"
-    words = [w for w in found + pairs if len(w) >= 3 and w.lower() not in _FILLER]
     inside = [stem for stem in stems if len(stem) >= 4]  # "photorealistic" holds "Realism"'s "reali"
-    return any(_stem(w) in stems or any(stem in w.lower() for stem in inside) for w in words)
+
+    def rests(word: str) -> bool:
+        return _stem(word) in stems or any(stem in word.lower() for stem in inside)
+
+    found = re.findall(r"[A-Za-z][A-Za-z0-9]+", phrase)
+    resting = {w for w in found if rests(w)}
+    resting |= {w for pair in pairwise(found) if rests("".join(pair)) for w in pair}  # "Van Gogh" for "vangogh"
+    content = [w for w in found if len(w) >= 3 and w.lower() not in _FILLER]
+    loose = [w for w in content if w not in resting and w.lower() not in _OPERATION]
+    return any(w in resting for w in content) and len(loose) <= 1

@@ -107,10 +107,25 @@ def _value(text: str) -> str:
     return "" if text.lower() in (NONE_ANSWER, NOT_STATED) else text
 
 
+# The format's blank copied into the answer: "<name>, or none" means none.
+_NAMING = {"the", "a", "paper", "model", "on", "entry"}
+_OR_NONE = re.compile(r",?\s+or none\s*\.?\s*$", re.IGNORECASE)
+
+
+def _part_value(text: str, names: str) -> str:
+    value = _value(text)
+    if _OR_NONE.search(value):
+        value = _OR_NONE.sub("", value).strip()
+        if set(re.findall(r"\w+", value.lower())) <= set(re.findall(r"\w+", names.lower())) | _NAMING:
+            return ""  # nothing but the entry's name or title: the model chose "none"
+    return value
+
+
 def parse_reading(entry: Entry, raw: str) -> Reading:
     found = _FIELD.findall(raw)
     fields = {name: value for name, value in found}
-    parts = [_value(value) for name, value in found if name.startswith("Part ")]
+    names = f"{entry_name(entry)} {entry.title}"
+    parts = [_part_value(value, names) for key, value in found if key.startswith("Part ")]
     if not parts and "Answer" in fields:  # the one-answer form of earlier readings
         parts = [_value(fields["Answer"])]
     first = next((part for part in parts if part), "")

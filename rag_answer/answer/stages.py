@@ -123,7 +123,7 @@ class Answerer:
 
     def read(self, plan: Plan) -> tuple[Draft, GenerationStats]:
         """One call per entry (and the task line in the full form); each reading yields its evidence per part."""
-        stats = GenerationStats()
+        stats: GenerationStats | None = None  # GenerationStats() counts one call: a sum starts from the first
         task = ""
         if plan.full:
             task, stats = read_task(self.generator, plan.question, self.settings)
@@ -131,7 +131,7 @@ class Answerer:
         fits: dict[str, str] = {}
         for entry in plan.to_read:
             reading, call = read_entry(self.generator, entry, plan.question, self.settings, plan.parts)
-            stats = stats.add(call) if stats.calls or stats.generated_tokens else call
+            stats = call if stats is None else stats.add(call)
             if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
                 reading.offers = third_person(reading.offers, entry_name(entry))
             if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated
@@ -146,7 +146,7 @@ class Answerer:
             for item in self._evidence(reading, plan.parts, plan.said):
                 if item.part < len(evidence):  # a reading never answers more parts than were asked
                     evidence[item.part].append(item)
-        return Draft(plan, task, readings, evidence, fits=fits), stats
+        return Draft(plan, task, readings, evidence, fits=fits), stats or GenerationStats(calls=0)
 
     def _fit(self, reading: Reading, question: str) -> str:
         if not reading.states:
@@ -170,10 +170,14 @@ class Answerer:
         vectors = self.embedder.encode([text for _, text in written] + asked + spans)
         count = len(written)
         span_vectors = vectors[2 * count :]
-        nearest = np.argmax((vectors[:count] + vectors[count : 2 * count]) @ span_vectors.T, axis=1)
+        closeness = (vectors[:count] + vectors[count : 2 * count]) @ span_vectors.T
+        unsaid = [_plain(third_person(sentence, name)) not in said for sentence in spans]
         evidence = []
-        for (n, text), k, asked_vector in zip(written, nearest, vectors[count : 2 * count], strict=True):
-            span = third_person(spans[int(k)], name)
+        for (n, text), row, asked_vector in zip(written, closeness, vectors[count : 2 * count], strict=True):
+            # the nearest span not shown before (a stand-in should not repeat an earlier answer either)
+            ranked = [int(j) for j in np.argsort(-row)]
+            k = next((j for j in ranked if unsaid[j]), ranked[0])
+            span = third_person(spans[k], name)
             fresh = [j for j in np.argsort(-(span_vectors @ asked_vector))
                      if _plain(third_person(spans[int(j)], name)) not in said]  # fmt: skip
             if _plain(text) in said and fresh:  # said already: the nearest unsaid sentence of the entry answers,

@@ -155,3 +155,10 @@ def test_a_reading_yields_one_sentence_per_part_and_no_field_label(example) -> N
     assert reading == Reading(entry, offers="a thing", answer="It uses three datasets", answered=True, raw=raw,
                               parts=["", "It uses three datasets"])  # fmt: skip
     assert parse_reading(entry, "Offers: a thing.\nPart 1: none.").answered is False
+    # the format's blank copied: the entry's title then ", or none" is a none (the 0.5B on 018); a sentence with
+    # its own words before ", or none" keeps them
+    copied = parse_reading(entry, f"Offers: a thing.\nPart 1: The paper {entry.title}, or none.")
+    assert copied.parts == [""] and copied.answered is False
+    assert parse_reading(entry, "Offers: a thing.\nPart 1: It uses three datasets, or none.").parts == [
+        "It uses three datasets"
+    ]

@@ -192,6 +192,11 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
         ("Van Gogh style transfer", "img2img-cyclegan-vangogh", True),
         ("a hazy photo", "img2img-cyclegan-vangogh", True),  # an image in, whatever the guess about haze
         ("a protein sequence", "img2img-cyclegan-vangogh", False),
+        # the 0.5B on 018: one shared word ("Neural") under an invented task, and the name cut short as its input
+        ("Convolutional Neural Network (CNN) for image-based face-recognition", "CBRAIN-SPCAM-NeuralNet-Convection",
+         False),
+        ("CBRAIN-SPCAM-NeuralNet-Convec", "CBRAIN-SPCAM-NeuralNet-Convection", False),
+        ("photorealistic portraits", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", True),
     ],
 )
 def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:
