@@ -151,3 +151,28 @@ def changed_number(facts: Facts, known: list[Number]) -> str | None:
         ):
             return f"{raw} {word}".strip()
     return None
+
+
+# "does not need shape refinement": a verb the evidence denies, with the first content word after it.
+_DENIED = re.compile(r"\b(?:not|n't|never|no longer)\s+(?:be\s+|been\s+)?([a-z]+)\s+((?:[\w-]+\s+){0,2}?)([a-z][\w-]+)",
+                     re.IGNORECASE)  # fmt: skip
+_ANY_DENIAL = re.compile(r"\b(?:not|no|none|never|neither|nor|without|unlike|rather than|instead of|\w+n't|cannot|"
+                         r"unable|fails?|lacks?|avoid\w*|eliminat\w*|obviat\w*|remov\w*|free|dispens\w*|skip\w*)\b",
+                         re.IGNORECASE)  # fmt: skip
+
+
+def denial_dropped(sentence: str, passages: list[str]) -> str | None:
+    """The sentence affirms, with no denial word at all, what a passage of the entry denies: "still needs a shape
+    refinement step" where the entry says it "does not need shape refinement"."""
+    if _ANY_DENIAL.search(sentence):
+        return None
+    words = [stem(w) for w in re.findall(r"[A-Za-z][\w-]*", sentence)]
+    for passage in passages:
+        for match in _DENIED.finditer(passage):
+            verb, thing = stem(match.group(1)), stem(match.group(3))
+            if verb in stopwords() or thing in stopwords() or len(verb) < 3:
+                continue
+            at = [i for i, word in enumerate(words) if word == verb]
+            if any(thing in words[i + 1 : i + 5] for i in at):
+                return f"the cited entry says it does not {match.group(1)} {match.group(3)}"
+    return None

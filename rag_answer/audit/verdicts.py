@@ -19,8 +19,19 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from rag_answer.audit.comparisons import reversed_degree, reversed_frames
 from rag_answer.audit.evidence import EntryProfile, Scored
-from rag_answer.audit.facts import Facts, changed_number, changed_range, extract_facts, opposed, reversed_comparison
+from rag_answer.audit.facts import (
+    Facts,
+    changed_number,
+    changed_range,
+    denial_dropped,
+    extract_facts,
+    opposed,
+    reversed_comparison,
+)
+from rag_answer.audit.sentences import plain_sentences
+from rag_answer.audit.substitutions import swapped_label, swapped_version
 from rag_answer.entries import Entry
 
 VERDICTS = ("supported", "weak", "misattributed", "contradicted", "unsupported", "uncited")
@@ -145,8 +156,26 @@ def _contradiction(case: Case, facts: Facts) -> ClaimVerdict | None:
     opposite = opposed(case.claim, case.own.passage)
     if opposite and case.own.similarity >= case.limits.weak:
         return case.result("contradicted", opposite)
-    if reversed_comparison(case.claim, profile.text, profile.passages):
+    entry = profile.entry
+    if reversed_comparison(case.claim, profile.text, profile.passages) or reversed_frames(
+        case.claim, entry.title, entry.summary
+    ):
         return case.result("contradicted", "reversed comparison: the cited entry says it the other way round")
+    return _restated_otherwise(case, plain_sentences(entry.summary))
+
+
+def _restated_otherwise(case: Case, sentences: list[str]) -> ClaimVerdict | None:
+    """One of the entry's statements with one thing turned: a quantity's direction, a denial dropped, a name's
+    version or a figure's label swapped."""
+    for check in (
+        lambda: reversed_degree(case.claim, case.profiles[case.cited_id].entry.summary),
+        lambda: denial_dropped(case.claim, sentences),
+        lambda: swapped_version(case.claim, sentences),
+        lambda: swapped_label(case.claim, sentences),
+    ):
+        why = check()
+        if why:
+            return case.result("contradicted", why)
     return None
 
 
