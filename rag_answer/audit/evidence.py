@@ -58,6 +58,9 @@ class EntryProfile:
         self.windows = [w for phrase in capitalised_phrases(self.text) for w in phrase_windows(phrase)]
         self.defined = defined_abbreviations(self.text)
         self.acronyms = {name for name in self.facts.names if looks_abbreviated(name)} | set(self.defined)
+        # The code repository's name is the project's name ("github.com/facebookresearch/DrQA" -> drqa); no figure.
+        repository = (entry.github_url or "").rstrip("/").rsplit("/", 1)[-1].removesuffix(".git").lower()
+        self.repository = repository if "github.com/" in (entry.github_url or "") else ""
 
     def states(self, form: str) -> bool:
         """The form as a word of the entry (a plural or possessive of it, or a version number after it, too)."""
@@ -66,11 +69,13 @@ class EntryProfile:
 
 
 def named_in(name: str, profile: EntryProfile) -> bool:
-    """A name the entry states: in any form, as its title's initials (DPR), as the initials of a capitalised phrase
-    (SfM <- Structure for Motion), as an abbreviation it defines or a field abbreviation it spells out (DMS <- driver
-    monitoring system), or part by part ("Transformer-based")."""
+    """A name the entry states: in any form, as its title's initials (DPR), as its code repository's name (DrQA), as
+    the initials of a capitalised phrase (SfM <- Structure for Motion), as an abbreviation it defines or a field
+    abbreviation it spells out (DMS <- driver monitoring system), or part by part ("Transformer-based")."""
     variants = forms(name)
     if any(profile.states(form) for form in variants) or name.upper() == profile.initials:
+        return True
+    if profile.repository and profile.repository in variants:
         return True
     if looks_abbreviated(name) and _abbreviation_in(variants, profile):
         return True

@@ -154,3 +154,21 @@ def test_abbreviates(short: str, words: list[str], expected: bool) -> None:
 def test_find_names_drops_possessives_and_sentence_words() -> None:
     assert find_names("Unlike Mesmer's model, StarDist uses the Dataset of Euclid's team.") == ["StarDist", "Mesmer",
                                                                                              "Euclid"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("github_url", "missing"), [
+    ("https://github.com/example-lab/QuillNet", []),  # the repository's name is the project's name
+    ("https://github.com/example-lab/QuillNet.git/", []),
+    ("https://github.com/example-lab/other-tool", ["QuillNet"]),  # another repository proves nothing
+    (None, ["QuillNet"]),
+])  # fmt: skip
+def test_a_name_the_entrys_code_repository_has_is_stated(github_url: str | None, missing: list[str]) -> None:
+    from rag_answer.audit.evidence import EntryProfile
+    from rag_answer.audit.evidence import missing as missing_names
+    from rag_answer.audit.facts import extract_facts
+
+    entry = Entry(id="quill", kind="paper", title="Reading Poems at Scale", paper_url=None, github_url=github_url,
+                  summary="We train a recurrent network that scans poems for rhymes.", origin=Origin(path="inline",
+                  line=1))  # fmt: skip
+    sentence = "QuillNet trains a recurrent network that scans poems for rhymes."
+    assert missing_names(extract_facts(sentence), EntryProfile(entry), sentence) == missing
