@@ -43,6 +43,7 @@ class Reading:
     parts: list[str] = field(default_factory=list)  # per part of the question: a sentence without "." or ""
     states: str = ""  # a name-only model: the task its name states ("" when the name states none)
     fits: float | None = None  # a name-only model: P(its name states the task asked about)
+    pointed: list[int] = field(default_factory=list)  # parts answered with the entry's name and no sentence
 
 
 def generate(
@@ -125,7 +126,10 @@ def parse_reading(entry: Entry, raw: str) -> Reading:
     found = _FIELD.findall(raw)
     fields = {name: value for name, value in found}
     names = f"{entry_name(entry)} {entry.title}"
-    parts = [_part_value(value, names) for key, value in found if key.startswith("Part ")]
+    values = [value for key, value in found if key.startswith("Part ")]
+    parts = [_part_value(value, names) for value in values]
+    pointed = [n for n, (value, part) in enumerate(zip(values, parts, strict=True))
+               if not part and _OR_NONE.search(value)]  # fmt: skip
     if not parts and "Answer" in fields:  # the one-answer form of earlier readings
         parts = [_value(fields["Answer"])]
     first = next((part for part in parts if part), "")
@@ -139,4 +143,5 @@ def parse_reading(entry: Entry, raw: str) -> Reading:
         raw=raw,
         parts=parts,
         states=_value(fields.get("Task", "")),
+        pointed=pointed,
     )

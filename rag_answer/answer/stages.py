@@ -52,6 +52,9 @@ CONFIDENT_SCORE = 0.20
 # entry's: "which paper is about image matting?" scores the matting paper 0.42 and the others 0.20 or less on the
 # example, and a sentence from those would answer a question nobody asked. The full form reads every entry.
 FOLLOW_UP_RELEVANCE = 0.6
+# An entry sentence this close to a part the reading left empty answers it (MiniLM cosine; 018 "Does the neural
+# network conserve energy?" 0.80 to the sentence that says so; off-topic sentences of the same files 0.08-0.52).
+OVERLOOKED_SIMILARITY = 0.6
 # An entry that answers a part is "direct" when its retrieval score is at least this share of the best answering
 # entry's, else "partial": it orders the answer and part 4, nothing is dropped by it.
 DIRECT_SHARE = 0.8
@@ -143,7 +146,8 @@ class Answerer:
                 fits[entry.id] = self._fit(reading, plan.question)
         evidence: list[list[Evidence]] = [[] for _ in plan.parts]
         for reading in readings:
-            for item in self._evidence(reading, plan.parts, plan.said):
+            found = self._evidence(reading, plan.parts, plan.said) + self._overlooked(reading, plan.parts, plan.said)
+            for item in found:
                 if item.part < len(evidence):  # a reading never answers more parts than were asked
                     evidence[item.part].append(item)
         return Draft(plan, task, readings, evidence, fits=fits), stats or GenerationStats(calls=0)
@@ -184,6 +188,29 @@ class Answerer:
                 # and should it fail the check, the sentence said before stands in (a repeat beats a false gap)
                 text, span = third_person(spans[int(fresh[0])], name), text
             evidence.append(Evidence(entry, n, cited(text, entry), cited(span, entry)))
+        return evidence
+
+    def _overlooked(self, reading: Reading, parts: list[str], said: frozenset[str]) -> list[Evidence]:
+        """For a part the reading left empty, the entry's own sentence that plainly answers it (cosine with the
+        part at least OVERLOOKED_SIMILARITY, not shown before): a small model often writes "none" beside the
+        sentence that answers ("the neural network approximately conserves energy"). Where it named the entry
+        for the part and wrote no sentence ("<title>, or none"), the sentence nearest to the part and the entry's
+        title answers, whatever its closeness (the model pointed at this entry)."""
+        entry, name = reading.entry, entry_name(reading.entry)
+        empty = [n for n in range(len(parts)) if not (n < len(reading.parts) and reading.parts[n])]
+        spans = [span for span in summary_sentences(entry) if _plain(third_person(span, name)) not in said]
+        if not empty or not spans or is_name_only(entry):
+            return []
+        vectors = self.embedder.encode([parts[n] for n in empty] + [entry.title] + spans)
+        title, span_vectors = vectors[len(empty)], vectors[len(empty) + 1 :]
+        evidence = []
+        for n, vector in zip(empty, vectors[: len(empty)], strict=True):
+            row = vector @ span_vectors.T
+            if float(row.max()) < OVERLOOKED_SIMILARITY and n in reading.pointed:
+                row = (vector + title) @ span_vectors.T
+            if n in reading.pointed or float(row.max()) >= OVERLOOKED_SIMILARITY:
+                span = cited(third_person(spans[int(np.argmax(row))], name), entry)
+                evidence.append(Evidence(entry, n, span, span))
         return evidence
 
     # -- check -------------------------------------------------------------------------------------------------

@@ -221,3 +221,35 @@ def test_what_a_model_name_does_not_state_is_not_passed_on(example_index, real_e
     assert "[@txt2img-stablediffusionv1] is known only by its name, which states no task" in result.sections["answer"]
     assert "summar" not in result.text
     assert result.sections["workflow"].endswith("its name states no input or output, and the sources give none.")
+
+
+SILENT = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: none.",
+          "Enhancing Image Matting": "Offers: Mask2Alpha.\nPart 1: none.",
+          "Hi4D": "Offers: a 4D dataset.\nPart 1: none."}  # fmt: skip
+
+
+def test_an_entry_sentence_that_plainly_answers_a_part_the_reading_left_empty_answers_it(
+    example_index, real_embedder, settings
+) -> None:
+    # the readings say "none", but the Skin Game's summary says it in so many words: its sentence answers
+    question = "What F1-scores does DINOv2 achieve in skin disease classification?"
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(SILENT)), settings, question)
+    assert "macro-averaged F1-scores of 0.85 (HAM10000)" in result.sections["answer"]
+    assert "[@the-skin-game]" in result.sections["answer"] and GAP_PHRASE not in result.sections["answer"]
+    # a question no sentence is close to keeps its plain gap: nothing loosely related stands in
+    far, _ = ask(example_index, real_embedder, FakeGenerator(script(SILENT)), settings,
+                 "Which GPU and batch size do the authors use for skin disease classification?")  # fmt: skip
+    assert far.sections["answer"].startswith(GAP_PHRASE)
+
+
+def test_a_reading_that_names_the_entry_and_writes_none_points_at_its_nearest_sentence(
+    example_index, real_embedder, settings
+) -> None:
+    # the 0.5B copies the format's blank: "<title>, or none"; the entry's sentence nearest to the part and its
+    # title answers (not a gap, and not the copied blank)
+    pointed = {**SILENT, "Enhancing Image Matting": "Offers: Mask2Alpha.\nPart 1: The paper on Enhancing Image "
+               "Matting in Real-World Scenes with Mask-Guided Iterative Refinement, or none."}  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(pointed)), settings,
+                    "What does the matting paper contribute?")  # fmt: skip
+    answer = result.sections["answer"]
+    assert "or none" not in answer and "[@enhancing-image-matting]" in answer and GAP_PHRASE not in answer
