@@ -406,12 +406,22 @@ def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
     if not question:
         return []
     source = f"{entry.title} {entry.summary}".lower()
+    source_words = set(_WORD.findall(source))
     asked = {_stem(word) for word in _WORD.findall(question)}
     echoed = []
     for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
-        if _stem(word) in asked and word not in _COMMON and _stem(word) not in source:
-            echoed.append(word)
+        if (_stem(word) in asked and word not in _COMMON and _stem(word) not in source
+                and not any(_same_root(word, other) for other in source_words)):  # "training" for its "train"
+            echoed.append(word)  # fmt: skip
     return echoed
+
+
+def _same_root(word: str, other: str) -> bool:
+    """Two forms of one word: a shared start of at least four letters that leaves at most three letters of the
+    shorter word ("training"/"train", "labelled"/"labels"; not "motion"/"emotion")."""
+    shorter = min(len(word), len(other))
+    common = next((n for n in range(shorter) if word[n] != other[n]), shorter)
+    return common >= max(4, shorter - 3)
 
 
 def _stem(word: str) -> str:

@@ -121,12 +121,16 @@ def reversed_comparison(sentence: str, text: str, passages: list[str]) -> bool:
     sides = names if len(names) >= 2 else list(dict.fromkeys(names + words))
     if len(sides) < 2:
         return False
-    first, second = sides[0].lower(), sides[1].lower()
-    for passage in passages:
+    first, second = sorted((sides[0].lower(), sides[1].lower()), key=sentence.lower().index)  # as the claim says
+    # one sentence at a time: sides in two sentences of a passage are no comparison (HiFi-GAN ... V100 GPU.)
+    for passage in (part for text in passages for part in re.split(r"(?<=[.!?])\s+", text)):
         lowered = passage.lower()
-        if first in lowered and second in lowered and _COMPARATIVE.search(passage):
-            claimed = sentence.lower()
-            return lowered.index(second) < lowered.index(first) and claimed.index(first) < claimed.index(second)
+        stated = _COMPARATIVE.search(passage)
+        if first in lowered and second in lowered and stated:
+            claimed, said = sentence.lower(), _COMPARATIVE.search(sentence)
+            # the sides on either side of the comparison, the other way round (not two names on one side)
+            return (lowered.index(second) < stated.start() < lowered.index(first)
+                    and said is not None and claimed.index(first) < said.start() < claimed.index(second))  # fmt: skip
     return False
 
 

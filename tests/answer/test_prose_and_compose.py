@@ -159,6 +159,16 @@ def test_a_sentence_taking_the_questions_words_that_its_entry_never_uses_is_caug
     assert question_echo(own, source.question, entries["cellsighter-a-neural"]) == []
 
 
+def test_another_form_of_a_word_the_entry_uses_is_not_an_echo() -> None:
+    """Seen on test file f10: FlowNet's "for training" was removed although its entry says "to train a CNN"."""
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f10_optical-flow.txt")
+    flownet = next(entry for entry in source.entries if entry.id.startswith("flownet"))
+    own = "FlowNet generates a synthetic Flying Chairs dataset of 22,872 image pairs for training purposes."
+    assert question_echo(own, source.question, flownet) == []
+    stretched = "FlowNet computes the motion of every pixel between two frames."
+    assert question_echo(stretched, source.question, flownet) == ["motion", "between"]  # "emotion" is no "motion"
+
+
 def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
     source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
     model = next(entry for entry in source.entries if entry.kind == "model")

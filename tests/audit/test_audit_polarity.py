@@ -28,3 +28,21 @@ def test_a_denied_need_restates_the_evidence(sentence: str, evidence: str) -> No
 ])  # fmt: skip
 def test_the_other_way_round_still_contradicts(sentence: str, evidence: str) -> None:
     assert opposed(sentence, evidence) is not None
+
+
+def test_an_entry_statement_repeated_is_no_reversed_comparison() -> None:
+    """Seen on test file f14: two words on one side of "faster than" (FastSpeech, non-autoregressive), and the
+    two names of one comparison in two sentences of a passage (HiFi-GAN ... V100 GPU.), read as reversed."""
+    from rag_answer.audit.facts import reversed_comparison
+
+    fast = ("Non-autoregressive text to speech (TTS) models such as FastSpeech can synthesize speech significantly "
+            "faster than previous autoregressive models with comparable quality.")
+    claim = ("FastSpeech 2 is a non-autoregressive text to speech model that can synthesize speech significantly "
+             "faster than previous autoregressive models.")
+    assert not reversed_comparison(claim, "FastSpeech 2 " + fast, [fast])
+    passage = "It runs 167.9 times faster than real-time on a single V100 GPU. We show that HiFi-GAN generalizes."
+    claim = "HiFi-GAN generates samples 167.9 times faster than real-time on a single V100 GPU."
+    assert not reversed_comparison(claim, "HiFi-GAN " + passage, [passage])
+    # the other way round across the comparison is still caught
+    stated = "Our experiments show that MusicLM outperforms Mubert in audio quality."
+    assert reversed_comparison("Mubert outperforms MusicLM in audio quality.", "MusicLM " + stated, [stated])
