@@ -209,7 +209,8 @@ def name_supports(phrase: str, name: str) -> bool:
 
     found = re.findall(r"[A-Za-z][A-Za-z0-9]+", phrase)
     resting = {w for w in found if rests(w)}
-    resting |= {w for pair in pairwise(found) if rests("".join(pair)) for w in pair}  # "Van Gogh" for "vangogh"
+    # "Van Gogh" for "vangogh": the two words together are a piece of the name (not any word beside a resting one)
+    resting |= {w for pair in pairwise(found) if "".join(pair).lower() in compact_name for w in pair}
     content = [w for w in found if len(w) >= 3 and w.lower() not in _FILLER]
     loose = [w for w in content if w not in resting and w.lower() not in _OPERATION]
     return any(w in resting for w in content) and len(loose) <= 1

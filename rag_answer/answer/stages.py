@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from rag_answer.answer.compose import (
     cited,
@@ -267,7 +268,8 @@ class Answerer:
         if not reading.offers or is_name_only(reading.entry):
             return
         item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
-        reason = self._failure(item, reading.entry, entries)
+        # only what the model wrote is judged, not the program's "Tangential: it answers no part ..." around it
+        reason = self._failure(cited(reading.offers, reading.entry), reading.entry, entries)
         if reason is not None:
             draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason}): {item!r}")
             reading.offers = ""
@@ -410,10 +412,16 @@ def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
     asked = {_stem(word) for word in _WORD.findall(question)}
     echoed = []
     for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
-        if (_stem(word) in asked and word not in _COMMON and _stem(word) not in source
+        if (_stem(word) in asked and word not in _COMMON and zipf_frequency(word, "en") < ECHO_ZIPF
+                and _stem(word) not in source
                 and not any(_same_root(word, other) for other in source_words)):  # "training" for its "train"
             echoed.append(word)  # fmt: skip
     return echoed
+
+
+# An everyday word ("write", "shows", "between") is how a sentence is put, not a fact taken from the question;
+# the stretches worth catching are specific ("forklift" 2.9, "laptop" 4.2, "commercially" 3.7 on wordfreq's scale).
+ECHO_ZIPF = 4.5
 
 
 def _same_root(word: str, other: str) -> bool:

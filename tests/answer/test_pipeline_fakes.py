@@ -64,7 +64,7 @@ def test_clean_answer_has_all_sections_and_streams_only_the_checked_text(
     sections = result.sections
     assert sections["task"].startswith("The user wants to know")
     assert "HAM10000, DermNet and ISIC Atlas [@the-skin-game]." in sections["answer"]
-    assert sections["workflow"].startswith("- Input: a text prompt describing a studio portrait -> Model: "
+    assert sections["workflow"].startswith("- Input: a text prompt describing a portrait -> Model: "
                                            "Txt2Img-StableDiffusionV1-PirsusEpicRealism [@txt2img-stablediffusionv1]")
     assert "[@hi4d-4d-instance] Tangential: it answers no part of the question" in sections["papers"]
     assert "### Sources" not in result.text  # part 4 carries the links once

@@ -159,14 +159,16 @@ def test_a_sentence_taking_the_questions_words_that_its_entry_never_uses_is_caug
     assert question_echo(own, source.question, entries["cellsighter-a-neural"]) == []
 
 
-def test_another_form_of_a_word_the_entry_uses_is_not_an_echo() -> None:
-    """Seen on test file f10: FlowNet's "for training" was removed although its entry says "to train a CNN"."""
+def test_another_form_of_a_word_the_entry_uses_or_an_everyday_word_is_not_an_echo() -> None:
+    """Seen on test file f10: FlowNet's "for training" was removed although its entry says "to train a CNN"; and
+    labelled blind as true (eval/claims_labels), "computes the motion of every pixel between two frames"."""
     source = load_source(ROOT / "eval" / "fields" / "prompts" / "f10_optical-flow.txt")
     flownet = next(entry for entry in source.entries if entry.id.startswith("flownet"))
     own = "FlowNet generates a synthetic Flying Chairs dataset of 22,872 image pairs for training purposes."
     assert question_echo(own, source.question, flownet) == []
-    stretched = "FlowNet computes the motion of every pixel between two frames."
-    assert question_echo(stretched, source.question, flownet) == ["motion", "between"]  # "emotion" is no "motion"
+    # everyday words of the question ("motion", "between": wordfreq zipf >= 4.5) are how a sentence is put
+    said = "FlowNet computes the motion of every pixel between two frames."
+    assert question_echo(said, source.question, flownet) == []
 
 
 def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
@@ -207,6 +209,8 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
          False),
         ("CBRAIN-SPCAM-NeuralNet-Convec", "CBRAIN-SPCAM-NeuralNet-Convection", False),
         ("photorealistic portraits", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", True),
+        # the sample report: "detailed" and "landscape" beside a resting word ("description") rest on nothing
+        ("A detailed description of a landscape", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", False),
     ],
 )
 def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:

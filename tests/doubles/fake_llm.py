@@ -76,5 +76,5 @@ EXAMPLE_READINGS = {
     "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\n"
     "Answer: A sparse convolution scheme recovers high-resolution details through progressive refinement.",
     "Hi4D": "Offers: a dataset of 4D textured scans of close human interaction.\nAnswer: none.",
-    "Txt2Img": "Input: a text prompt describing a studio portrait\nOutput: a photorealistic portrait.",
+    "Txt2Img": "Input: a text prompt describing a portrait\nOutput: a photorealistic portrait.",
 }

@@ -55,7 +55,7 @@ def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(mak
     assert direct.startswith("DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC "
                              "Atlas [@the-skin-game]. A sparse convolution scheme recovers")  # fmt: skip
     workflow = _part(markdown, "### 3. Workflow (input -> model -> output)")
-    assert workflow.startswith("- Input: a text prompt describing a studio portrait -> Model: Txt2Img-StableDiffusionV1-"
+    assert workflow.startswith("- Input: a text prompt describing a portrait -> Model: Txt2Img-StableDiffusionV1-"
                                "PirsusEpicRealism [@txt2img-stablediffusionv1] -> Output: a photorealistic portrait "
                                "(read from its name only).")  # fmt: skip
     assert 'model1["Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism"]' in markdown
