@@ -83,9 +83,10 @@ def name_states_sentence(name: str, entry_id: str, states: str, fits: str) -> st
     if not states:
         return (f"The recommended model {name} {marker(entry_id)} is known only by its name, which states no task; "
                 f"{NAME_ONLY_NO_MORE}.")  # fmt: skip
-    head = f"The recommended model {name} {marker(entry_id)} is known only by its name, which states {states}"
+    # "its task:" so a verb phrase reads too ("which states its task: generate images based on text prompts")
+    head = f"The recommended model {name} {marker(entry_id)} is known only by its name, which states its task: {states}"
     if fits == "no":
-        return f"{head}: another task, so it does not fit this question, and {NAME_ONLY_NO_MORE}."
+        return f"{head}. That is another task, so it does not fit this question, and {NAME_ONLY_NO_MORE}."
     if fits == "unclear":
         return f"{head}; {NAME_ONLY_NO_MORE}, so they do not show whether it fits this question."
     return f"{head}; {NAME_ONLY_NO_MORE}."

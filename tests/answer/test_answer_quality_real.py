@@ -108,7 +108,7 @@ def test_a_name_only_model_is_described_by_what_its_name_states(path: Path, answ
         said = f"[@{reading.entry.id}] is known only by its name, which states"
         assert said in result.sections["answer"], result.sections["answer"]
         if reading.states:  # in the sentence's case: "which states music generation from text"
-            assert f"which states {decapitalized(reading.states)}" in result.sections["answer"]
+            assert f"which states its task: {decapitalized(reading.states)}" in result.sections["answer"]
 
 
 @pytest.mark.parametrize("path", FIELDS, ids=lambda p: p.name[:3])

@@ -110,7 +110,7 @@ def test_compose_answers_each_part_or_names_it_as_left_open(example) -> None:
     answer = split_sections(text)["answer"]
     assert answer.startswith("The Skin Game uses dermatology photos [@the-skin-game].")
     assert f'{GAP_PHRASE}: "what tricks keep resolution high?".' in answer
-    assert "which states text-to-image generation; the supplied sources say nothing more" in answer
+    assert "which states its task: text-to-image generation; the supplied sources say nothing more" in answer
     assert "does not fit" not in answer
 
 
@@ -132,7 +132,7 @@ def test_a_name_stating_another_task_is_said_plainly_not_to_fit(example) -> None
                    "painting.")  # fmt: skip
     text, spans = join_segments(compose_segments(draft))
     sections = split_sections(text)
-    assert "which states Van Gogh style transfer: another task, so it does not fit this question" in sections["answer"]
+    assert "which states its task: Van Gogh style transfer. That is another task, so it does not fit this question" in sections["answer"]
     assert sections["workflow"].endswith("-> Output: a painting (read from its name only); its name states another "
                                          "task.")  # fmt: skip
     assert sections["papers"].splitlines()[-1].startswith("- [@txt2img-stablediffusionv1]")  # a misfit comes last
