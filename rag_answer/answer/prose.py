@@ -163,7 +163,7 @@ def drop_lines(text: str, spans: Sequence[tuple[int, int]], numbers: set[int]) -
 # What the short forms in model names stand for, so "Txt2Img" supports "a text prompt" and "an image".
 _ALIASES = {"txt": "text", "img": "image", "vid": "video", "asr": "speech recognition", "tts": "text speech",
             "seq": "sequence", "llm": "language", "nlp": "language", "ocr": "text", "sd": "stable diffusion",
-            "mt": "translation", "qa": "question answer"}  # fmt: skip
+            "mt": "translation", "qa": "question answer", "seg": "segmentation"}  # fmt: skip
 _FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this", "model", "models", "given",
                      "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
 
@@ -177,7 +177,8 @@ _OPERATION = frozenset({"style", "transfer", "generation", "generate", "generate
 
 # What a stated medium is given or gives back as, in plain words: a text model takes "a prompt" or "a sentence".
 _MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture", "video": "clip footage",
-          "speech": "audio voice recording", "music": "audio song track", "audio": "sound recording"}  # fmt: skip
+          "speech": "audio voice recording", "music": "audio song track",
+          "audio": "sound recording speech"}  # fmt: skip
 
 
 def _name_stems(name: str) -> set[str]:

@@ -56,6 +56,12 @@ FOLLOW_UP_RELEVANCE = 0.6
 # An entry sentence this close to a part the reading left empty answers it (MiniLM cosine; 018 "Does the neural
 # network conserve energy?" 0.80 to the sentence that says so; off-topic sentences of the same files 0.08-0.52).
 OVERLOOKED_SIMILARITY = 0.6
+# An entry sentence standing in for a failed one must bear on the part at least this much (MiniLM cosine), else
+# the part's gap is said: test file f44's "would it run on a Raspberry Pi?" got a lab-quake sentence (0.04, a
+# hidden gap). Kept stand-ins that do answer score low too (014 DPO "stable ... computationally lightweight" for
+# "Is DPO stable and cheap to train?" 0.30; 018 "We train a deep neural network to represent all atmospheric
+# subgrid processes" for "how can a network replace physics code?" 0.18), so the bar is low.
+STAND_IN_SIMILARITY = 0.15
 # An entry that answers a part is "direct" when its retrieval score is at least this share of the best answering
 # entry's, else "partial": it orders the answer and part 4, nothing is dropped by it.
 DIRECT_SHARE = 0.8
@@ -221,8 +227,8 @@ class Answerer:
         entries = draft.plan.context.entries
         if self.check_claims:
             question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
-            draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget)
-                              for items in draft.evidence]  # fmt: skip
+            draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget, part)
+                              for items, part in zip(draft.evidence, draft.plan.parts, strict=False)]  # fmt: skip
         self._label(draft)
         if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
             for reading in draft.readings:
@@ -230,8 +236,9 @@ class Answerer:
         return draft
 
     def _check_part(
-        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str, budget: int
-    ) -> list[Evidence]:
+        self, items: list[Evidence], entries: list[Entry], repairs: list[str], question: str, budget: int,
+        part: str = "",
+    ) -> list[Evidence]:  # fmt: skip
         """Judge a part's sentences in order until `budget` pass (those shown); the rest get the cheap question-echo
         check only, for their entries' labels. A failing sentence goes when the part has other evidence, else
         the entry's own span stands in for it (checked too)."""
@@ -254,6 +261,10 @@ class Answerer:
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}): {item.text!r}")
                 continue
             second = self._failure(item.span, item.entry, entries)
+            if second is None and not self._bears_on(item.span, part):
+                # a stand-in that does not bear on the part would hide its gap ("would not run on a Raspberry
+                # Pi" replaced by an unrelated sentence of the entry): the part's gap is said instead
+                second = "it does not bear on this part of the question"
             if second is None:  # the part's only evidence: the entry's own sentence stands in
                 repairs.append(f"replaced the answer sentence for [@{item.entry.id}] ({reason}) by its entry's "
                                f"own sentence: {item.text!r}")  # fmt: skip
@@ -263,6 +274,12 @@ class Answerer:
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}); its entry's own "
                                f"sentence failed too ({second}): {item.text!r}")  # fmt: skip
         return [item for item in items if any(item is k for k in kept)]
+
+    def _bears_on(self, span: str, part: str) -> bool:
+        if not part or self.embedder is None:
+            return True
+        vectors = self.embedder.encode([re.sub(r"\[@[^\]]*\]", "", span), part])
+        return float(vectors[0] @ vectors[1]) >= STAND_IN_SIMILARITY
 
     def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
         if not reading.offers or is_name_only(reading.entry):

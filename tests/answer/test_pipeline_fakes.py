@@ -173,7 +173,10 @@ def test_a_gap_is_said_only_for_a_part_no_entry_answers(example_index, real_embe
                 "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.\nPart 3: " + third}  # fmt: skip
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=0.0), settings, question)
     assert result.parts[2] == EXTRA_PART
-    assert (f'{GAP_PHRASE}: "{EXTRA_PART}"' in result.sections["answer"]) is not answered
+    # an invented answer (the judge finds it unstated, and no sentence of the entry bears on the part) does not
+    # hide the gap either: the part's gap is said in both cases
+    assert f'{GAP_PHRASE}: "{EXTRA_PART}"' in result.sections["answer"]
+    assert "3,000 euros" not in result.text
     assert f'{GAP_PHRASE}: "what tricks keep resolution so high?"' in result.sections["answer"]  # part 2: no entry
 
 
@@ -253,3 +256,17 @@ def test_a_reading_that_names_the_entry_and_writes_none_points_at_its_nearest_se
                     "What does the matting paper contribute?")  # fmt: skip
     answer = result.sections["answer"]
     assert "or none" not in answer and "[@enhancing-image-matting]" in answer and GAP_PHRASE not in answer
+
+
+def test_a_stand_in_that_does_not_bear_on_the_part_gives_way_to_the_gap(example_index, real_embedder, settings) -> None:
+    # seen on test file f44: "would it run on a Raspberry Pi?" answered by an unrelated sentence of the entry that
+    # stood in for a failed one, which hid the gap; the part's gap is said instead, and the repair says why
+    question = question_of(example_index).rstrip() + " And would it run on a Raspberry Pi?"
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.\nPart 3: The Skin Game runs on a Raspberry Pi "
+                "in real time."}  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=0.0), settings, question)
+    assert result.parts[2] == "would it run on a Raspberry Pi?"
+    assert f'{GAP_PHRASE}: "would it run on a Raspberry Pi?"' in result.sections["answer"]
+    assert "Raspberry Pi in real time" not in result.text
+    assert any("does not bear on this part of the question" in note for note in result.repairs), result.repairs

@@ -211,6 +211,9 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
         ("photorealistic portraits", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", True),
         # the sample report: "detailed" and "landscape" beside a resting word ("description") rest on nothing
         ("A detailed description of a landscape", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", False),
+        # the blind panel: names that plainly state a task were said to state none (test files f44, f36)
+        ("speech recognition", "Audio2Text-Whisper-LargeV3", True),
+        ("lidar point cloud segmentation", "Lidar2Seg-PointTransformer", True),
     ],
 )
 def test_what_is_read_from_a_name_must_rest_on_the_name(phrase: str, name: str, rests: bool) -> None:
