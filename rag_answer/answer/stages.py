@@ -421,19 +421,20 @@ _COMMON = frozenset(
 def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
     """Words of the sentence that it shares with the question and that the entry's title and summary never use
     (compared by their stems, so "macrophages" matches "macrophage" and "trains" "trained"): "StarDist can label
-    every cell as a T cell, macrophage or tumor cell" for a nucleus detector."""
+    every cell as a T cell, macrophage or tumor cell" for a nucleus detector. An everyday word counts only when
+    such words make up at least half of what the sentence says about the entry ("Hi4D keeps resolution so high")."""
     if not question:
         return []
     source = f"{entry.title} {entry.summary}".lower()
     source_words = set(_WORD.findall(source))
     asked = {_stem(word) for word in _WORD.findall(question)}
-    echoed = []
-    for word in dict.fromkeys(w.lower() for w in _WORD.findall(sentence)):
-        if (_stem(word) in asked and word not in _COMMON and zipf_frequency(word, "en") < ECHO_ZIPF
-                and _stem(word) not in source
-                and not any(_same_root(word, other) for other in source_words)):  # "training" for its "train"
-            echoed.append(word)  # fmt: skip
-    return echoed
+    named = {_stem(word) for word in _WORD.findall(f"{entry.title} {entry_name(entry)}")}
+    words = [w for w in dict.fromkeys(w.lower() for w in _WORD.findall(sentence))
+             if w not in _COMMON and _stem(w) not in named]  # fmt: skip
+    taken = [w for w in words if _stem(w) in asked and _stem(w) not in source
+             and not any(_same_root(w, other) for other in source_words)]  # "training" for its "train"  # fmt: skip
+    specific = [w for w in taken if zipf_frequency(w, "en") < ECHO_ZIPF]
+    return taken if specific or (words and 2 * len(taken) >= len(words)) else []
 
 
 # An everyday word ("write", "shows", "between") is how a sentence is put, not a fact taken from the question;

@@ -171,6 +171,14 @@ def test_another_form_of_a_word_the_entry_uses_or_an_everyday_word_is_not_an_ech
     assert question_echo(said, source.question, flownet) == []
 
 
+def test_a_sentence_made_of_the_questions_everyday_words_is_an_echo(example_path: Path) -> None:
+    """The 0.5B on the example: everyday words only, but all of them the question's ("keep resolution so high")."""
+    example = load_source(example_path)
+    hi4d = next(entry for entry in example.entries if entry.id == "hi4d-4d-instance")
+    assert question_echo("Hi4D keeps resolution so high [@hi4d-4d-instance].", example.question, hi4d) == [
+        "keeps", "resolution", "high"]  # fmt: skip
+
+
 def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
     source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
     model = next(entry for entry in source.entries if entry.kind == "model")
