@@ -189,8 +189,7 @@ class Answerer:
             ranked = [int(j) for j in np.argsort(-row)]
             k = next((j for j in ranked if unsaid[j]), ranked[0])
             span = third_person(spans[k], name)
-            fresh = [j for j in np.argsort(-(span_vectors @ asked_vector))
-                     if _plain(third_person(spans[int(j)], name)) not in said]  # fmt: skip
+            fresh = [j for j in np.argsort(-(span_vectors @ asked_vector)) if unsaid[int(j)]]
             if _plain(text) in said and fresh:  # said already: the nearest unsaid sentence of the entry answers,
                 # and should it fail the check, the sentence said before stands in (a repeat beats a false gap)
                 text, span = third_person(spans[int(fresh[0])], name), text
