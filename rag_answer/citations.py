@@ -24,6 +24,7 @@ def find_markers(text: str) -> list[str]:
 def is_refusal(text: str) -> bool:
     return REFUSAL_PHRASE.lower() in " ".join(text.split()).lower()
 
+
 # Said, once per gap, where the supplied sources do not answer a part of the question.
 GAP_PHRASE = "The supplied sources do not say"
 
@@ -92,7 +93,25 @@ def name_states_sentence(name: str, entry_id: str, states: str, fits: str) -> st
     return f"{head}; {NAME_ONLY_NO_MORE}."
 
 
-def name_only_item(name: str, entry_id: str, fits: str) -> str:
-    """A name-only model's part-4 item (before its links)."""
+def _shares(kin_name: str, kin_id: str, piece: str) -> str:
+    what = f'the name "{piece}"' if piece else "a supplied link"
+    return f"it shares {what} with {kin_name} {marker(kin_id)}"
+
+
+def namesake_sentence(name: str, entry_id: str, kin_name: str, kin_id: str, piece: str, states: str, fits: str) -> str:
+    """A recommended model with no description of its own that shares a distinctive piece of its name (or a link)
+    with a supplied entry that has one; a misfit its name states is still said plainly."""
+    shares = _shares(kin_name, kin_id, piece)
+    text = f"The recommended model {name} {marker(entry_id)} has no description of its own, but {shares}."
+    if fits == "no" and states:
+        text += f" Its name states another task ({states}), so it does not fit this question."
+    return text
+
+
+def name_only_item(name: str, entry_id: str, fits: str, kin: tuple[str, str, str] | None = None) -> str:
+    """A name-only model's part-4 item (before its links); kin: (name, id, shared piece) of the entry that shares
+    its name or link."""
     tail = {"no": "; its name states another task than the one asked about"}.get(fits, "")
+    if kin is not None:
+        return f"{marker(entry_id)} {name}: the recommended model; {_shares(*kin)}{tail}."
     return f"{marker(entry_id)} {name}: the recommended model, known by its name only{tail}."

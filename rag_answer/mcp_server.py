@@ -165,18 +165,34 @@ class SourcesOutput(BaseModel):
 
 
 TOOLS: dict[str, tuple[type[BaseModel], type[BaseModel], str]] = {
-    "ask": (AskInput, AskOutput, "Answer a question ONLY from supplied sources (a prompt file's entries or a named "
-            "index), with a local model. Returns the checked answer (task, direct answer with [@entry] citations, "
-            "workflow, entries, sources with their supplied links), the audit verdict of every sentence with its "
-            "evidence passage, what the checker removed, and any source warning. Slow: seconds to minutes."),
-    "audit": (AuditInput, AuditOutput, "Audit an answer (yours or anyone's) against supplied sources before "
-              "showing it: every link is accepted only if it was supplied (rejected ones come with a reason), "
-              "every [@id] marker must name an entry, and every claim sentence gets a verdict with its evidence. "
-              "`clean` false means: do not show the answer as it is."),
-    "search": (SearchInput, SearchOutput, "Find the supplied entries that best match a query: ranked, each with "
-               "its best passages and similarity scores. Fast, no generation."),
-    "sources": (SourcesInput, SourcesOutput, "List the supplied entries of a prompt file or named index: id, "
-                "kind, title, paper and GitHub links, summary. Only these links may appear in an answer."),
+    "ask": (
+        AskInput,
+        AskOutput,
+        "Answer a question ONLY from supplied sources (a prompt file's entries or a named "
+        "index), with a local model. Returns the checked answer (task, direct answer with [@entry] citations, "
+        "workflow, entries, sources with their supplied links), the audit verdict of every sentence with its "
+        "evidence passage, what the checker removed, and any source warning. Slow: seconds to minutes.",
+    ),
+    "audit": (
+        AuditInput,
+        AuditOutput,
+        "Audit an answer (yours or anyone's) against supplied sources before "
+        "showing it: every link is accepted only if it was supplied (rejected ones come with a reason), "
+        "every [@id] marker must name an entry, and every claim sentence gets a verdict with its evidence. "
+        "`clean` false means: do not show the answer as it is.",
+    ),
+    "search": (
+        SearchInput,
+        SearchOutput,
+        "Find the supplied entries that best match a query: ranked, each with "
+        "its best passages and similarity scores. Fast, no generation.",
+    ),
+    "sources": (
+        SourcesInput,
+        SourcesOutput,
+        "List the supplied entries of a prompt file or named index: id, "
+        "kind, title, paper and GitHub links, summary. Only these links may appear in an answer.",
+    ),
 }
 
 
@@ -374,9 +390,9 @@ class Engine:
 
     async def read_resource(self, uri: str) -> str:
         if uri.startswith(URI_INDEX):
-            request = Request(index=urllib.parse.unquote(uri[len(URI_INDEX):]))
+            request = Request(index=urllib.parse.unquote(uri[len(URI_INDEX) :]))
         elif uri.startswith(URI_PROMPT):
-            request = Request(prompt=Path(urllib.parse.unquote(uri[len(URI_PROMPT):])))
+            request = Request(prompt=Path(urllib.parse.unquote(uri[len(URI_PROMPT) :])))
         else:
             raise BadInputError(f"no resource {uri}", hint=f"read {URI_INDEX}NAME or {URI_PROMPT}PATH")
         given = SourcesInput(prompt_file=str(request.prompt) if request.prompt else None, index=request.index)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES, TANGENTIAL, Draft, Evidence
+from rag_answer.answer.namesake import namesake
 from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
 from rag_answer.answer.reading import Reading
-from rag_answer.citations import gap_sentence, marker, name_only_item, name_states_sentence
+from rag_answer.citations import gap_sentence, marker, name_only_item, name_states_sentence, namesake_sentence
 from rag_answer.entries import Entry
 
 TASK_HEADING = "### 1. Task"
@@ -39,7 +40,7 @@ def links_line(entry: Entry) -> str:
 
 
 def _links(entry: Entry) -> str:
-    """" (Paper: ... | GitHub: ...)", or nothing at all when no link was supplied."""
+    """ " (Paper: ... | GitHub: ...)", or nothing at all when no link was supplied."""
     return f" ({links_line(entry)})" if entry.links else ""
 
 
@@ -103,14 +104,16 @@ def _spaced(text: str, position: int, program: bool) -> list[Segment]:
 
 
 def name_states(reading: Reading, fits: str, entries: list[Entry] | None = None) -> str:
-    """What a name-only model's name states; and, where another supplied entry has the same paper or code link,
-    that it shares it (a fact about the supplied links, not a claim about what the model does)."""
-    text = name_states_sentence(entry_name(reading.entry), reading.entry.id, decapitalized(reading.states), fits)
-    links = set(reading.entry.links)
-    same = next((e for e in entries or [] if e.id != reading.entry.id and e.has_summary and links & set(e.links)), None)
-    if same is not None:
-        text += f" It shares a supplied link with {entry_name(same)} {marker(same.id)}."
-    return text
+    """What a name-only model's name states. Where another supplied entry shares a distinctive piece of its name
+    or its link (PatchTST's paper), the model is not "known only by its name": the sentence points at that entry
+    (a fact about the supplied text, not a claim about what the model does), and says a misfit plainly."""
+    entry = reading.entry
+    states = decapitalized(reading.states)
+    kin = namesake(entry, entries or [])
+    if kin is None:
+        return name_states_sentence(entry_name(entry), entry.id, states, fits)
+    return namesake_sentence(entry_name(entry), entry.id, entry_name(kin.entry), kin.entry.id, kin.piece, states,
+                             fits)  # fmt: skip
 
 
 def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
@@ -145,7 +148,9 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
     entry = reading.entry
     label = draft.labels.get(entry.id, TANGENTIAL)
     if is_name_only(entry):
-        text = name_only_item(entry_name(entry), entry.id, draft.fits.get(entry.id, FIT_UNCLEAR))
+        kin = namesake(entry, draft.plan.context.entries)
+        text = name_only_item(entry_name(entry), entry.id, draft.fits.get(entry.id, FIT_UNCLEAR),
+                              (entry_name(kin.entry), kin.entry.id, kin.piece) if kin else None)  # fmt: skip
         return [("- " + text + _links(entry), True)]
     if not reading.offers:
         return [(f"- {marker(entry.id)} {sentence(entry.title)}{_links(entry)}", True)]
@@ -161,13 +166,18 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
 
 def part4_order(draft: Draft) -> list[Reading]:
     """Most relevant first: entries that answer (direct, then partial), a name-only model that fits right after
-    the direct ones, then tangential entries, then a name-only model that does not fit."""
+    the direct ones (or right after the entry that shares its name), then tangential entries, then a name-only
+    model that does not fit."""
     rank = {"direct": 0, "partial": 2, TANGENTIAL: 4}
+    positions = {reading.entry.id: n for n, reading in enumerate(draft.readings)}
 
-    def key(pair: tuple[int, Reading]) -> tuple[int, int]:
+    def key(pair: tuple[int, Reading]) -> tuple[int, float]:
         position, reading = pair
         if is_name_only(reading.entry):
             fit = draft.fits.get(reading.entry.id, FIT_UNCLEAR)
+            kin = namesake(reading.entry, draft.plan.context.entries)
+            if kin is not None and fit != FIT_NO and kin.entry.id in positions:  # right after the entry it shares
+                return (rank[draft.labels.get(kin.entry.id, TANGENTIAL)], positions[kin.entry.id] + 0.5)
             return ({FIT_YES: 1, FIT_UNCLEAR: 3, FIT_NO: 5}[fit], position)
         return (rank[draft.labels.get(reading.entry.id, TANGENTIAL)], position)
 

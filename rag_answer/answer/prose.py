@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from wordfreq import zipf_frequency
+
 from rag_answer.entries import Entry
 
 Segment = tuple[str, bool]  # (text, is_program)
@@ -59,6 +61,25 @@ def entry_name(entry: Entry) -> str:
     if not title_case and not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):  # "World Models" keeps its capitals
         topic = topic[:1].lower() + topic[1:]
     return ("the model " if entry.kind == "model" else "the paper on ") + topic
+
+
+# A small model glues a word to the acronym after it ("a Van Gogh-inspiredGAN"): an English word of four or more
+# letters, then capitals (a name such as "nnUNet" or "mBART" starts with fewer lower-case letters).
+_GLUED = re.compile(r"\b([a-z]{4,})([A-Z]{2,}s?)\b")
+GLUED_ZIPF = 3.0
+
+
+def deglued(text: str, source: str = "") -> str:
+    """The text with a glued word and acronym split ("inspiredGAN" -> "inspired GAN"), unless the source writes
+    them glued itself."""
+
+    def split(match: re.Match[str]) -> str:
+        word, acronym = match.groups()
+        if match.group(0) in source or zipf_frequency(word, "en") < GLUED_ZIPF:
+            return match.group(0)
+        return f"{word} {acronym}"
+
+    return _GLUED.sub(split, text)
 
 
 def capitalized(text: str) -> str:
@@ -164,8 +185,32 @@ def drop_lines(text: str, spans: Sequence[tuple[int, int]], numbers: set[int]) -
 _ALIASES = {"txt": "text", "img": "image", "vid": "video", "asr": "speech recognition", "tts": "text speech",
             "seq": "sequence", "llm": "language", "nlp": "language", "ocr": "text", "sd": "stable diffusion",
             "mt": "translation", "qa": "question answer", "seg": "segmentation"}  # fmt: skip
-_FILLER = frozenset({"the", "and", "for", "with", "from", "into", "that", "this", "model", "models", "given",
-                     "user", "users", "based", "using", "such", "some", "any", "its", "their", "one", "new"})
+_FILLER = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "that",
+        "this",
+        "model",
+        "models",
+        "given",
+        "user",
+        "users",
+        "based",
+        "using",
+        "such",
+        "some",
+        "any",
+        "its",
+        "their",
+        "one",
+        "new",
+    }
+)
 
 
 # Words that say what kind of operation a model does, not on what: "style transfer" read from "cyclegan-vangogh".

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag_answer.answer.prose import entry_name
+from rag_answer.answer.prose import deglued, entry_name
 from rag_answer.entries import Entry
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.llm.grammar import NONE_ANSWER, evidence_grammar, model_grammar, task_grammar
@@ -123,7 +123,7 @@ def _part_value(text: str, names: str) -> str:
 
 
 def parse_reading(entry: Entry, raw: str) -> Reading:
-    found = _FIELD.findall(raw)
+    found = [(key, deglued(value, f"{entry.title} {entry.summary}")) for key, value in _FIELD.findall(raw)]
     fields = {name: value for name, value in found}
     names = f"{entry_name(entry)} {entry.title}"
     values = [value for key, value in found if key.startswith("Part ")]

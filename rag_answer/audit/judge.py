@@ -37,6 +37,12 @@ class LlmJudge:
         key = (entry.id, entry.summary, "covers:" + question)
         return self._p_yes(key, entry, "coverage_request", {"question": question}, partial=())
 
+    def answers(self, part: str, sentence: str, entry: Entry) -> float:
+        """Probability that a sentence about the entry gives what one part of the question asks for (a sentence
+        on the part's topic that does not answer it leaves the part open)."""
+        key = (entry.id, entry.summary, f"answers:{part}\n{sentence}")
+        return self._p_yes(key, entry, "part_answer_request", {"part": part, "sentence": sentence}, partial=())
+
     def _p_yes(
         self, key: tuple[str, str, str], entry: Entry, template: str, text: dict[str, str], *, partial: tuple[str, ...]
     ) -> float:

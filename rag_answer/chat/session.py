@@ -234,8 +234,12 @@ class ChatSession:
         self.generator.stop_requested = False
         try:
             result = self.answerer.answer(
-                question, source_nos=self.source_nos, history=list(self.history), on_text=show,
-                retrieval_query=query, full=form_full,
+                question,
+                source_nos=self.source_nos,
+                history=list(self.history),
+                on_text=show,
+                retrieval_query=query,
+                full=form_full,
             )
         except GenerationStopped:
             exchange.stopped = True

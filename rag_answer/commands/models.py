@@ -17,9 +17,12 @@ from rag_answer.settings import Settings
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("models", help="list LLM presets and whether each is ready")
     parser.add_argument("--prepare", action="store_true", help="assemble and verify every installed preset now")
-    parser.add_argument("--verify", action="store_true",
-                        help="re-hash assembled files (SHA-256), then load each ready preset and the embedder in a "
-                        "child process and generate/embed once: a native crash becomes one line and exit 2")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-hash assembled files (SHA-256), then load each ready preset and the embedder in a "
+        "child process and generate/embed once: a native crash becomes one line and exit 2",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--quiet", action="store_const", const=True, help="print nothing on success")
     parser.set_defaults(handler=run)

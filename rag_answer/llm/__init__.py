@@ -37,5 +37,12 @@ def load_judge_generator(settings: Settings, answering: TextGenerator | None) ->
     return answering if answering is not None else load_generator(settings)
 
 
-__all__ = ["GenerationStats", "LlamaEngine", "ModelFile", "TextGenerator", "load_generator",
-    "load_judge_generator", "resolve_model"]
+__all__ = [
+    "GenerationStats",
+    "LlamaEngine",
+    "ModelFile",
+    "TextGenerator",
+    "load_generator",
+    "load_judge_generator",
+    "resolve_model",
+]

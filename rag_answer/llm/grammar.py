@@ -72,8 +72,11 @@ def model_grammar(*, with_evidence: bool, parts: int = 1, name: str = "It") -> s
         # what a name states is short: at most six words each, so an input is not padded with guesses
         stated = '("not stated" | tiny)'
         return "\n".join(
-            [f'root ::= "Task: " {stated} ".\\nInput: " {stated} "\\nOutput: " {stated} "."',
-             'tiny ::= (word " "){0,5} last', _WORDS]
+            [
+                f'root ::= "Task: " {stated} ".\\nInput: " {stated} "\\nOutput: " {stated} "."',
+                'tiny ::= (word " "){0,5} last',
+                _WORDS,
+            ]
         )
     calls = " ".join(f"part{n}" for n in range(1, parts + 1))
     root = f'root ::= "Input: " short "\\nOutput: " short ".\\nOffers: " offer "." {calls}'

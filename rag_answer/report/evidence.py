@@ -20,8 +20,16 @@ from rag_answer.prompts import load_template
 from rag_answer.settings import Settings
 
 TEMPLATES = (  # the prompt templates the answer pipeline renders
-    "task_system", "task_request", "source_system", "source_block", "evidence_request", "model_request",
-    "model_evidence_request", "judge_request",
+    "task_system",
+    "task_request",
+    "source_system",
+    "source_block",
+    "evidence_request",
+    "model_request",
+    "model_evidence_request",
+    "judge_request",
+    "fit_request",
+    "part_answer_request",
 )
 SAMPLING_KEYS = ("seed", "temperature", "max_tokens", "top_k", "min_score", "n_ctx", "threads")
 

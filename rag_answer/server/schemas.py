@@ -20,9 +20,12 @@ class AskRequest(BaseModel):
     index: str | None = Field(default=None, description="a loaded prompt file or index id")
     source: str | None = Field(default=None, description="with index: restrict to one source file of the index")
     settings: Overrides = Field(default_factory=Overrides)
-    drafts: bool = Field(default=False, description="with text/event-stream: also stream the model's unchecked "
-                         "tokens as `draft` events ({\"text\", \"checked\": false}); off by default, so nothing "
-                         "unchecked is shown")
+    drafts: bool = Field(
+        default=False,
+        description="with text/event-stream: also stream the model's unchecked "
+        'tokens as `draft` events ({"text", "checked": false}); off by default, so nothing '
+        "unchecked is shown",
+    )
 
 
 class ChatRequest(BaseModel):
@@ -76,8 +79,11 @@ class ReportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     prompt_file: str
-    file_name: str = Field(default="report.txt", pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,200}$",
-                           description="the prompt file's name, as the report's evidence record shows it")
+    file_name: str = Field(
+        default="report.txt",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,200}$",
+        description="the prompt file's name, as the report's evidence record shows it",
+    )
     name: str = Field(default="report", pattern=r"^[A-Za-z0-9._+-]{1,200}$")
     format: Literal["md", "html", "json"] = "md"
     formats: list[Literal["md", "html"]] = Field(default_factory=lambda: ["md"], min_length=1)

@@ -58,5 +58,3 @@ class GenerationQueue:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-

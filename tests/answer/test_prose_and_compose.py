@@ -12,7 +12,7 @@ from rag_answer.answer.compose import compose_segments, name_states, split_secti
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import drop_lines, entry_name, join_segments, name_supports, third_person
+from rag_answer.answer.prose import deglued, drop_lines, entry_name, join_segments, name_supports, third_person
 from rag_answer.answer.reading import parse_reading
 from rag_answer.answer.stages import question_echo
 from rag_answer.audit import audit
@@ -179,13 +179,18 @@ def test_a_sentence_made_of_the_questions_everyday_words_is_an_echo(example_path
         "keeps", "resolution", "high"]  # fmt: skip
 
 
-def test_a_name_only_model_sharing_a_link_with_a_paper_says_so() -> None:
+def test_a_name_only_model_sharing_its_name_with_a_paper_is_not_known_only_by_its_name() -> None:
     source = load_source(ROOT / "eval" / "fields" / "prompts" / "f01_cell-typing-microscopy.txt")
     model = next(entry for entry in source.entries if entry.kind == "model")
     reading = parse_reading(model, "Task: multiplexed cell classification.\nInput: not stated\nOutput: not stated.")
     text = name_states(reading, FIT_YES, list(source.entries))
-    assert text.endswith("It shares a supplied link with CellSighter [@cellsighter-a-neural].")
-    assert "shares" not in name_states(reading, FIT_YES, [model])
+    assert text == ("The recommended model CellSighter-MultiplexedCellClassifier [@cellsighter] has no description of "
+                    'its own, but it shares the name "CellSighter" with CellSighter [@cellsighter-a-neural].')  # fmt: skip
+    alone = name_states(reading, FIT_YES, [model])
+    assert "shares" not in alone and "known only by its name" in alone
+    misfit = name_states(reading, FIT_NO, list(source.entries))
+    assert misfit.endswith("Its name states another task (multiplexed cell classification), so it does not fit this "
+                           "question.")  # fmt: skip
 
 
 def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
@@ -233,3 +238,11 @@ def test_an_entry_is_named_by_the_acronym_its_summary_introduces() -> None:
                  "To this end, we propose a new method called large mask inpainting (LaMa). LaMa is based on x.")  # fmt: skip
     assert entry_name(lama) == "LaMa"
     assert entry_name(paper("wm", "World Models")) == "the paper on World Models"
+
+
+def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_writes_it_so() -> None:
+    entry = Entry("vangogh", "model", "Img2Img-CycleGAN-VanGogh-StyleTransfer", None, None, "", Origin("f", 1))
+    reading = parse_reading(entry, "Task: Style transfer using a Van Gogh-inspiredGAN.\nInput: none\nOutput: none")
+    assert reading.states == "Style transfer using a Van Gogh-inspired GAN"
+    assert deglued("the nnUNet, mBART and xyzzyGAN") == "the nnUNet, mBART and xyzzyGAN"  # names, not glue
+    assert deglued("an inspiredGAN", "The inspiredGAN library") == "an inspiredGAN"
