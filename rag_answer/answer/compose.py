@@ -77,12 +77,13 @@ def part_budget(parts: int) -> int:
 
 def answer_segments(draft: Draft) -> list[Segment]:
     """Per part of the question, in its order: its sentences (most relevant entry first), or the one plain
-    sentence saying the sources leave it open. Then what each name-only model's name states (full form)."""
+    sentence saying the sources leave it open (no sentence, or none that gives what the part asks). Then what
+    each name-only model's name states (full form)."""
     paragraphs: list[list[Segment]] = []
     budget = part_budget(len(draft.plan.parts))
-    for part, items in zip(draft.plan.parts, draft.evidence, strict=True):
+    for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=True)):
         chosen = [item for item in items if item.checked][:budget]
-        if chosen:
+        if chosen and n not in draft.open_parts:
             paragraphs.append([seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
         else:
             paragraphs.append([(gap_sentence(part) + ".", True)])

@@ -51,6 +51,7 @@ class Draft:
     labels: dict[str, str] = field(default_factory=dict)  # entry id -> DIRECT / PARTIAL / TANGENTIAL
     fits: dict[str, str] = field(default_factory=dict)  # name-only model id -> FIT_YES / FIT_NO / FIT_UNCLEAR
     repairs: list[str] = field(default_factory=list)
+    open_parts: set[int] = field(default_factory=set)  # parts whose sentences do not give what they ask: a gap
 
     def answered_parts(self, entry_id: str) -> int:
         return sum(any(item.entry.id == entry_id for item in items) for items in self.evidence)

@@ -38,6 +38,7 @@ from rag_answer.answer.render import cited_ids
 from rag_answer.answer.result import AnswerResult, Turn
 from rag_answer.answer.verify import verify_answer
 from rag_answer.audit.claims import FLAGGED, ClaimJudge, judge_sentence
+from rag_answer.audit.verdicts import PartJudge
 from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
@@ -68,6 +69,9 @@ DIRECT_SHARE = 0.8
 # P(yes) that a name-only model's name states the task asked about: at or above FITS it fits; below MISFITS the
 # answer says plainly that it does not fit; between, that the sources do not show whether it fits.
 FITS, MISFITS = 0.6, 0.25
+# P(yes) that a sentence gives what its part of the question asks (LlmJudge.answers): where no shown sentence
+# reaches it, the part is said to be left open. Tuned on the dev split by eval/tune_answers.py.
+ANSWERS = 0.5
 
 
 def entry_scores(context: Context) -> dict[str, float]:
@@ -228,6 +232,8 @@ class Answerer:
             question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
             draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget, part)
                               for items, part in zip(draft.evidence, draft.plan.parts, strict=False)]  # fmt: skip
+        if self.check_claims and isinstance(self.judge, PartJudge):
+            draft.open_parts = self._open_parts(draft, self.judge)
         self._label(draft)
         if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
             for reading in draft.readings:
@@ -273,6 +279,22 @@ class Answerer:
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}); its entry's own "
                                f"sentence failed too ({second}): {item.text!r}")  # fmt: skip
         return [item for item in items if any(item is k for k in kept)]
+
+    def _open_parts(self, draft: Draft, judge: PartJudge) -> set[int]:
+        """The parts whose shown sentences are on their topic but do not give what they ask (P(yes) below
+        ANSWERS for every one): said as the sources' gap, not stretched into an answer ("PatchTST can attend a
+        longer history" for "how do they cope with holidays?")."""
+        budget, found = part_budget(len(draft.plan.parts)), set()
+        for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=False)):
+            shown = [item for item in items if item.checked][:budget]
+            if not shown:
+                continue
+            scores = [judge.answers(part, _unmarked(item.text), item.entry) for item in shown]
+            if max(scores) < ANSWERS:
+                found.add(n)
+                draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "
+                                     f"it asks (best P(answers) {max(scores):.2f} < {ANSWERS})")  # fmt: skip
+        return found
 
     def _bears_on(self, span: str, part: str) -> bool:
         if not part or self.embedder is None:
@@ -387,6 +409,10 @@ class Answerer:
 
 
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
+
+
+def _unmarked(sentence: str) -> str:
+    return " ".join(re.sub(r"\s*\[@[^\]]*\]", "", sentence).split())
 
 
 def _plain(sentence: str) -> str:

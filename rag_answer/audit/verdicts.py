@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rag_answer.audit.comparisons import reversed_degree, reversed_frames
 from rag_answer.audit.evidence import EntryProfile, Scored
@@ -43,6 +43,13 @@ class ClaimJudge(Protocol):
     """An entailment judge: the probability that `entry` states everything in `claim`."""
 
     def __call__(self, claim: str, entry: Entry) -> float: ...
+
+
+@runtime_checkable
+class PartJudge(Protocol):
+    """A judge that also tells whether a sentence about `entry` gives what one part of a question asks for."""
+
+    def answers(self, part: str, sentence: str, entry: Entry) -> float: ...
 
 
 @dataclass(frozen=True)

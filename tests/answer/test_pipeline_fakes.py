@@ -64,8 +64,10 @@ def test_clean_answer_has_all_sections_and_streams_only_the_checked_text(
     sections = result.sections
     assert sections["task"].startswith("The user wants to know")
     assert "HAM10000, DermNet and ISIC Atlas [@the-skin-game]." in sections["answer"]
-    assert sections["workflow"].startswith("- Input: a text prompt describing a portrait -> Model: "
-                                           "Txt2Img-StableDiffusionV1-PirsusEpicRealism [@txt2img-stablediffusionv1]")
+    assert sections["workflow"].startswith(
+        "- Input: a text prompt describing a portrait -> Model: "
+        "Txt2Img-StableDiffusionV1-PirsusEpicRealism [@txt2img-stablediffusionv1]"
+    )
     assert "[@hi4d-4d-instance] Tangential: it answers no part of the question" in sections["papers"]
     assert "### Sources" not in result.text  # part 4 carries the links once
     papers = sections["papers"].splitlines()
@@ -270,3 +272,24 @@ def test_a_stand_in_that_does_not_bear_on_the_part_gives_way_to_the_gap(example_
     assert f'{GAP_PHRASE}: "would it run on a Raspberry Pi?"' in result.sections["answer"]
     assert "Raspberry Pi in real time" not in result.text
     assert any("does not bear on this part of the question" in note for note in result.repairs), result.repairs
+
+
+@pytest.mark.parametrize("answers", [False, True])
+def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_left_open(
+    example_index, real_embedder, settings, answers: bool
+) -> None:
+    question = question_of(example_index)
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none."}  # fmt: skip
+
+    def judge(prefix: str, suffix: str) -> float:  # the part judge says no to part 1 unless `answers`
+        asked = "give what the question asks for" in suffix and "what data" in suffix.lower()
+        return 0.1 if asked and not answers else 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+                        question)  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    said_open = first.startswith(f'{GAP_PHRASE}: "{result.parts[0]}"')
+    assert said_open is not answers
+    assert ("DINOv2-Large" in first) is answers
+    assert any("leave part 1 open" in repair for repair in result.repairs) is not answers
