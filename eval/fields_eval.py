@@ -114,7 +114,9 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
             spans = result.program_spans  # the program's own text is not a claim about a source
             record.update(refused=result.refused, repairs=result.repairs, sections=result.sections,
                           generated_tokens=result.stats.generated_tokens,
-                          readings=[r.raw for r in result.readings])  # fmt: skip
+                          readings=[r.raw for r in result.readings],
+                          timings={k: round(v, 2) for k, v in result.timings.items()},
+                          calls=result.stats.calls, prompt_tokens=result.stats.prompt_tokens)  # fmt: skip
         else:
             answer = baseline.answer(source, source.question or "")
             text = answer.text

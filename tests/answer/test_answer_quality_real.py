@@ -155,7 +155,10 @@ def test_two_follow_ups_get_short_different_answers(path: Path, answered, real_e
     history = [Turn(source.question, first.text)]
     questions = {
         "014": ("Does DPO need a separate reward model?", "Is DPO stable and cheap to train?"),
-        "019": ("What dataset was built for detecting AI-generated videos?", "Which video generation models are named?"),
+        "019": (
+            "What dataset was built for detecting AI-generated videos?",
+            "Which video generation models are named?",
+        ),
     }[path.name[:3]]
     texts = []
     for question in questions:

@@ -23,7 +23,11 @@ from tests.conftest import EXAMPLE_PATH, SMALL_PRESET, TEST_PROMPTS
 pytestmark = pytest.mark.llm
 
 # Three fields: generative imaging (the example), climate science, speech.
-FIELDS = [EXAMPLE_PATH, TEST_PROMPTS / "018_climate-cloud-emulator.txt", TEST_PROMPTS / "005_podcast-transcription-whisper.txt"]
+FIELDS = [
+    EXAMPLE_PATH,
+    TEST_PROMPTS / "018_climate-cloud-emulator.txt",
+    TEST_PROMPTS / "005_podcast-transcription-whisper.txt",
+]
 
 
 def run_ask(path: Path, embedder, llm, settings):

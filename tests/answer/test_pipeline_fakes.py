@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from rag_answer.answer import Turn, answer_question
+from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES
+from rag_answer.answer.reading import parse_reading
+from rag_answer.answer.stages import Answerer
 from rag_answer.audit import extract_links
 from rag_answer.citations import GAP_PHRASE, REFUSAL_PHRASE
 from rag_answer.index_store import build_index
@@ -293,3 +296,21 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
     assert said_open is not answers
     assert ("DINOv2-Large" in first) is answers
     assert any("leave part 1 open" in repair for repair in result.repairs) is not answers
+
+
+@pytest.mark.parametrize(
+    ("states", "p_yes", "expected"),
+    [
+        ("Style transfer in the manner of Van Gogh paintings", 0.8, FIT_NO),  # far from the question, judge unsure
+        ("Style transfer in the manner of Van Gogh paintings", 0.95, FIT_UNCLEAR),  # the judge is sure: no claim
+        ("Realistic portrait generation with fine skin detail", 0.95, FIT_YES),
+        ("Realistic portrait generation with fine skin detail", 0.7, FIT_UNCLEAR),
+    ],
+)
+def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
+    example_index, real_embedder, settings, states: str, p_yes: float, expected: str
+) -> None:
+    model = next(e for e in example_index.sources[0].entries if e.kind == "model" and not e.has_summary)
+    answerer = Answerer(example_index, real_embedder, FakeGenerator("", judge_yes=lambda _p, _s: p_yes), settings)
+    reading = parse_reading(model, f"Task: {states}.\nInput: none\nOutput: none")
+    assert answerer._fit(reading, question_of(example_index)) == expected

@@ -132,7 +132,10 @@ def test_a_name_stating_another_task_is_said_plainly_not_to_fit(example) -> None
                    "painting.")  # fmt: skip
     text, spans = join_segments(compose_segments(draft))
     sections = split_sections(text)
-    assert "which states its task: Van Gogh style transfer. That is another task, so it does not fit this question" in sections["answer"]
+    assert (
+        "which states its task: Van Gogh style transfer. That is another task, so it does not fit this question"
+        in sections["answer"]
+    )
     assert sections["workflow"].endswith("-> Output: a painting (read from its name only); its name states another "
                                          "task.")  # fmt: skip
     assert sections["papers"].splitlines()[-1].startswith("- [@txt2img-stablediffusionv1]")  # a misfit comes last
@@ -218,8 +221,11 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
         ("a hazy photo", "img2img-cyclegan-vangogh", True),  # an image in, whatever the guess about haze
         ("a protein sequence", "img2img-cyclegan-vangogh", False),
         # the 0.5B on 018: one shared word ("Neural") under an invented task, and the name cut short as its input
-        ("Convolutional Neural Network (CNN) for image-based face-recognition", "CBRAIN-SPCAM-NeuralNet-Convection",
-         False),
+        (
+            "Convolutional Neural Network (CNN) for image-based face-recognition",
+            "CBRAIN-SPCAM-NeuralNet-Convection",
+            False,
+        ),
         ("CBRAIN-SPCAM-NeuralNet-Convec", "CBRAIN-SPCAM-NeuralNet-Convection", False),
         ("photorealistic portraits", "Txt2Img-StableDiffusionV1-PirsusEpicRealism", True),
         # the sample report: "detailed" and "landscape" beside a resting word ("description") rest on nothing
