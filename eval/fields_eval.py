@@ -136,8 +136,10 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
         answer_claims = [c for c in report.claims if c.text in part or part.find(c.text[:40]) >= 0]
         # every judged sentence with its verdict and cited entry: what the labellers of removals and kept
         # sentences read (eval/claims_labels.py)
-        record["claims"] = [{"text": c.text, "verdict": c.verdict,
-                             "entry": c.citations[0].entry_id if c.citations else None} for c in report.claims]
+        record["claims"] = [
+            {"text": c.text, "verdict": c.verdict, "entry": c.citations[0].entry_id if c.citations else None}
+            for c in report.claims
+        ]
         record["program_spans"] = [list(span) for span in spans]
         record["metrics"] = {
             "verdicts": counts,

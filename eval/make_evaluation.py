@@ -82,8 +82,8 @@ def claims_section() -> list[str]:
         misses = [r for r in test["results"] if r["label"] != "supported" and r["verdict"] in ("supported", "weak")]
         false = [r for r in test["results"] if r["label"] == "supported" and r["verdict"] != "supported"]
         out += ["", "What the checker still gets wrong on the test split (all cases, as written):", ""]
-        out += [f"- missed ({r['kind']}): \"{r['sentence']}\" — {r['reason']}" for r in misses]
-        out += [f"- true paraphrase flagged {r['verdict']}: \"{r['sentence']}\" — {r['reason']}" for r in false]
+        out += [f'- missed ({r["kind"]}): "{r["sentence"]}" — {r["reason"]}' for r in misses]
+        out += [f'- true paraphrase flagged {r["verdict"]}: "{r["sentence"]}" — {r["reason"]}' for r in false]
     out += ["", "The judge preset was chosen on the dev split: with the 0.5B preset as judge, negations are flagged "
             "far less often and true paraphrases more often than with the 1.5B (rows above); the 1.5B is also the "
             "default answering model, so in `ask` the judge reuses the KV state of each entry the answer was read "
@@ -166,31 +166,39 @@ def answers_section() -> list[str]:
 
 
 def fit_section() -> list[str]:
-    """The judged fit check, measured on dev and test and then dropped (eval/tune_fit.py)."""
-    out = ["## Does the recommended model fit? A judged check, measured and dropped (eval/tune_fit.py)", "",
-           "P(yes) from the 1.5B model, shown the recommended model's own entry, to \"does this model perform the task "
-           "the question needs?\"; below the threshold the answer would call the model unfit. Ground truth: the "
-           "labels' `model_fits`. The threshold was tuned on dev; the test split was run once.", "",
-           "| split | commit | files | accuracy | unfit models found | fitting models called unfit |",
-           "|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    """The fit of a name-only recommended model as the pipeline judges it (eval/tune_fit_states.py)."""
+    sys.path.insert(0, str(ROOT))
+    from rag_answer.answer.stages import FITS, MISFIT_COSINE
+
+    out = ["## Does the recommended model fit? (eval/tune_fit_states.py)", "",
+           "For a recommended model known only by its name: the task its name states (read by the 1.5B without the "
+           "question, kept only where it rests on the name), then P(yes) from the 1.5B that this is the task asked "
+           "about, and the embedder's cosine between that task and the question. The answer says plainly that the "
+           f"model does not fit only when both agree (P < {FITS} and cosine < {MISFIT_COSINE}); it fits when both "
+           "say so; otherwise it says the sources do not show whether it fits. A name that states no task gets no "
+           "fit claim. Ground truth: the labels' `model_fits`. Thresholds tuned on dev; test run once to report.",
+           "", "| split | commit | models | name states a task | unfit found | fitting called unfit | fits said "
+           "(of fitting, with a task) | unclear |", "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for split in ("dev", "test"):
-        path = RESULTS / "fit" / f"{split}-qwen2.5-coder-1.5b.json"
+        path = RESULTS / "fit" / f"states-{split}-qwen2.5-coder-1.5b.json"
         if not path.is_file():
             continue
         data = json.loads(path.read_text("utf-8"))
-        at = data["at_threshold"]
-        out.append(f"| {split} (threshold {at['threshold']}) | {data['code']} | {len(data['rows'])} | "
-                   f"{pct(at['accuracy'])} | {at['unfit_found']} of {at['unfit_total']} | "
-                   f"{at['fitting_called_unfit']} |")  # fmt: skip
-    out += ["", "On the test split the dev threshold called fitting models unfit (a summarizer recommended for "
-            "summarization among them) and missed the style-transfer model recommended for dehazing: a wrong "
-            "\"does not fit\" is the clean-looking wrong statement a distrustful reader must never get, so the "
-            "pipeline does not use it. Instead, for a recommended model whose entry is only a name, the answer says "
-            "what is always true (\"is listed by name only: the supplied sources cannot confirm that it fits this "
-            "question\"), and its workflow is drafted from the name without the question (so a style-transfer "
-            "model's output reads as a painting, not as the dehazed photo the question wants) and is marked "
-            "\"(read from its name only)\". The `unfit said` column above counts answers that say either.", ""]
-    return out
+        rows = data["rows"]
+        stated = [r for r in rows if r["states"]]
+
+        def said(row: dict) -> str:
+            close, likely = row["cosine"] >= MISFIT_COSINE, row["p_yes"] >= FITS
+            return "yes" if close and likely else "no" if not (close or likely) else "unclear"
+
+        unfit = [r for r in rows if not r["fits"]]
+        found = sum(said(r) == "no" for r in stated if not r["fits"])
+        wrong = sum(said(r) == "no" for r in stated if r["fits"])
+        fitting = [r for r in stated if r["fits"]]
+        out.append(f"| {split} | {data['code']} | {len(rows)} | {len(stated)} | {found} of {len(unfit)} | {wrong} | "
+                   f"{sum(said(r) == 'yes' for r in fitting)} of {len(fitting)} | "
+                   f"{sum(said(r) == 'unclear' for r in stated)} |")  # fmt: skip
+    return [*out, ""]
 
 
 def hostile_section() -> list[str]:
@@ -218,10 +226,14 @@ def hostile_section() -> list[str]:
         by_split.setdefault(row["split"], []).append(row["detected"] and row["right_entry_only"])
     out += ["", "| tuning set (eval/hostile, current detector) | files | detected on the labelled entry only |",
             "|---|---:|---:|"]  # fmt: skip
-    names = {"dev": "h01-h33 odd (dev)", "test": "h02-h34 even (written with the patterns in view)",
-             "blind": "h35-h46 (4/12 at first run, tuned on since)",
-             "blind2": "h47-h58 (7/12 at first run, tuned on since)",
-             "blind3": "h59-h70 (1/12 at first run, tuned on since)", "adv": "eval/prompts adv_023, adv_027"}
+    names = {
+        "dev": "h01-h33 odd (dev)",
+        "test": "h02-h34 even (written with the patterns in view)",
+        "blind": "h35-h46 (4/12 at first run, tuned on since)",
+        "blind2": "h47-h58 (7/12 at first run, tuned on since)",
+        "blind3": "h59-h70 (1/12 at first run, tuned on since)",
+        "adv": "eval/prompts adv_023, adv_027",
+    }
     out += [f"| {names.get(split, split)} | {len(hits)} | {sum(hits)}/{len(hits)} |"
             for split, hits in by_split.items()]  # fmt: skip
     out += ["", "| ordinary entries | entries | false alarms (instruction-like) | a URL in the text |",

@@ -14,7 +14,7 @@ from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL
 from rag_answer.answer.parts import question_parts
 from rag_answer.answer.prose import deglued, drop_lines, entry_name, join_segments, name_supports, third_person
 from rag_answer.answer.reading import parse_reading
-from rag_answer.answer.stages import question_echo
+from rag_answer.answer.stages import _same_root, question_echo
 from rag_answer.audit import audit
 from rag_answer.audit.links import extract_links
 from rag_answer.citations import GAP_PHRASE
@@ -252,3 +252,18 @@ def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_write
     assert reading.states == "Style transfer using a Van Gogh-inspired GAN"
     assert deglued("the nnUNet, mBART and xyzzyGAN") == "the nnUNet, mBART and xyzzyGAN"  # names, not glue
     assert deglued("an inspiredGAN", "The inspiredGAN library") == "an inspiredGAN"
+
+
+def test_a_word_the_question_asks_about_is_an_echo_though_it_is_common() -> None:
+    """Seen on dev file f15: "AutoVC works on singing rather than speech" passed the judge, and the echo check took
+    "singing" (wordfreq 4.59) for an everyday word; AutoVC's entry never mentions singing."""
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f15_singing-voice-conversion.txt")
+    autovc = next(entry for entry in source.entries if entry.id.startswith("autovc"))
+    assert "sing" not in autovc.summary.lower()
+    said = "AutoVC works on singing rather than speech, as demonstrated in subjective tests on the VCTK corpus."
+    assert "singing" in question_echo(said, source.question, autovc)
+
+
+def test_forms_of_one_word_share_a_long_start() -> None:
+    assert _same_root("training", "train") and _same_root("labelled", "labels") and _same_root("writing", "write")
+    assert not _same_root("singing", "single") and not _same_root("motion", "emotion")
