@@ -38,6 +38,7 @@ class Evidence:
     label: str = DIRECT  # DIRECT or PARTIAL, from the entry's relevance
     replaced: bool = False  # the written sentence failed the claim check and the span stands in
     checked: bool = True  # False: beyond the part's budget, so neither judged nor shown
+    answers: float | None = None  # the judge's P(it gives what the part asks), for the sentences shown
 
 
 @dataclass

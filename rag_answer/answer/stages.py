@@ -240,9 +240,9 @@ class Answerer:
             question, budget = draft.plan.question, part_budget(len(draft.plan.parts))
             draft.evidence = [self._check_part(items, entries, draft.repairs, question, budget, part)
                               for items, part in zip(draft.evidence, draft.plan.parts, strict=False)]  # fmt: skip
+        self._label(draft)  # orders each part's evidence: the sentences judged below are the ones shown
         if self.check_claims and isinstance(self.judge, PartJudge):
             draft.open_parts = self._open_parts(draft, self.judge)
-        self._label(draft)
         if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
             for reading in draft.readings:
                 self._check_offers(reading, draft, entries)
@@ -298,6 +298,8 @@ class Answerer:
             if not shown:
                 continue
             scores = [judge.answers(part, _unmarked(item.text), item.entry) for item in shown]
+            for item, score in zip(shown, scores, strict=True):
+                item.answers = score
             if max(scores) < ANSWERS:
                 found.add(n)
                 draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "

@@ -314,3 +314,25 @@ def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
     answerer = Answerer(example_index, real_embedder, FakeGenerator("", judge_yes=lambda _p, _s: p_yes), settings)
     reading = parse_reading(model, f"Task: {states}.\nInput: none\nOutput: none")
     assert answerer._fit(reading, question_of(example_index)) == expected
+
+
+def test_within_a_part_the_sentence_that_best_gives_what_it_asks_comes_first(
+    example_index, real_embedder, settings
+) -> None:
+    question = question_of(example_index)
+    readings = {
+        "The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on HAM10000, "
+        "DermNet and ISIC Atlas.\nPart 2: none.",
+        "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\nPart 1: "
+        "Mask2Alpha is trained on image matting data.\nPart 2: none.",
+    }
+
+    def judge(prefix: str, suffix: str) -> float:  # the part judge prefers the matting sentence for part 1
+        if "give what the question asks for" in suffix:
+            return 0.95 if "Mask2Alpha" in suffix else 0.7
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+                    question)  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    assert first.index("Mask2Alpha") < first.index("DINOv2-Large")
