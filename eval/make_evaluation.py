@@ -201,6 +201,30 @@ def fit_section() -> list[str]:
     return [*out, ""]
 
 
+def open_parts_section() -> list[str]:
+    """Does a part's sentence give what the part asks? The judge behind "the sources do not say" (tune_answers.py)."""
+    sys.path.insert(0, str(ROOT))
+    from rag_answer.answer.stages import ANSWERS
+
+    out = ["## Parts the sources leave open (eval/tune_answers.py)", "",
+           "For every part of the question, the 1.5B judge is asked whether each answer sentence shown for it gives "
+           "what the part asks (not just something on its topic). Where none reaches P(yes) "
+           f"{ANSWERS}, the answer says the sources leave that part open instead of showing the sentences. Ground "
+           "truth: the labels' `unanswered` parts. The sentences judged are those of a committed run of that split "
+           "(before this judge existed: it is measured on the sentences it would see). Tuned on dev; test run once.",
+           "", "| split | commit | parts judged | open parts found | answered parts called open |",
+           "|---|---|---:|---:|---:|"]  # fmt: skip
+    for split in ("dev", "test"):
+        path = RESULTS / "answers" / f"{split}-qwen2.5-coder-1.5b.json"
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text("utf-8"))
+        at = next(row for row in data["sweep"] if abs(row["threshold"] - ANSWERS) < 1e-9)
+        out.append(f"| {split} | {data['code']} | {at['open_total'] + at['answered_total']} | {at['open_found']} of "
+                   f"{at['open_total']} | {at['answered_called_open']} of {at['answered_total']} |")  # fmt: skip
+    return [*out, ""]
+
+
 def hostile_section() -> list[str]:
     """Sources that try to give orders (rag_answer/sources/hostile.py): detection and false alarms."""
     detection = RESULTS / "hostile" / "detection.json"
@@ -302,7 +326,7 @@ def main() -> int:
              "each table names the commit its figures came from. Nothing here is edited by hand except the reading "
              "notes, which are quoted from `eval/results/fields/reading_notes.md`.", "",
              *panel_section(), *answers_section(), *real_claims_section(),
-             *claims_section(), *hostile_section(), *fit_section()]  # fmt: skip
+             *claims_section(), *hostile_section(), *fit_section(), *open_parts_section()]  # fmt: skip
     (ROOT / "EVALUATION.md").write_text("\n".join(lines).rstrip("\n") + "\n", "utf-8")
     print("wrote EVALUATION.md")
     return 0
