@@ -312,7 +312,19 @@ def real_claims_section() -> list[str]:
             f"| {r['items']} | {r['agreement']} | {r['removed_or_flagged']} | {r['false_alarms']} | "
             f"{r['alarms_disputed']} | {r['kept_sampled']} | {r['missed_errors']} | {r['kept_disputed']} |", "",
             f"False removals per 12 answers: {12 * r['false_alarms'] / answers:.2f}. Raw labels: "
-            "`eval/claims_labels/labels/`, key: `eval/claims_labels/key.json`.", ""]  # fmt: skip
+            "`eval/claims_labels/labels/`, key: `eval/claims_labels/key.json`.", "",
+            *_earlier_label_rounds()]  # fmt: skip
+
+
+def _earlier_label_rounds() -> list[str]:
+    out = []
+    for earlier in sorted((RESULTS / "claims").glob("real_answers-*.json")):
+        e = json.loads(earlier.read_text("utf-8"))
+        out += [f"Earlier round `{earlier.stem.removeprefix('real_answers-')}` (other answers, kept in "
+                f"eval/claims_labels/rounds/): {e['items']} items, {e['removed_or_flagged']} removed or flagged, "
+                f"{e['false_alarms']} false removals, {e['missed_errors']} missed errors among {e['kept_sampled']} "
+                "sampled kept sentences.", ""]  # fmt: skip
+    return out
 
 
 def main() -> int:
