@@ -69,9 +69,15 @@ _GLUED = re.compile(r"\b([a-z]{4,})([A-Z]{2,}s?)\b")
 GLUED_ZIPF = 3.0
 
 
+# ... or runs lower-case words together ("moreaccurateduration"): a long word no dictionary knows that splits into
+# two or three common ones.
+_LONG = re.compile(r"\b[a-z]{10,}\b")
+PIECE_ZIPF = 3.5
+
+
 def deglued(text: str, source: str = "") -> str:
-    """The text with a glued word and acronym split ("inspiredGAN" -> "inspired GAN"), unless the source writes
-    them glued itself."""
+    """The text with glued words split ("inspiredGAN" -> "inspired GAN", "moreaccurateduration" -> "more accurate
+    duration"), unless the source writes them so itself."""
 
     def split(match: re.Match[str]) -> str:
         word, acronym = match.groups()
@@ -79,7 +85,27 @@ def deglued(text: str, source: str = "") -> str:
             return match.group(0)
         return f"{word} {acronym}"
 
-    return _GLUED.sub(split, text)
+    def words(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if run in source.lower() or zipf_frequency(run, "en") >= 1.0:
+            return run
+        return " ".join(_common_words(run) or [run])
+
+    return _LONG.sub(words, _GLUED.sub(split, text))
+
+
+def _common_words(run: str, most: int = 3) -> list[str] | None:
+    """run as `most` or fewer common words of three letters or more, longest first word first; None if none."""
+    for cut in range(len(run) - 3, 2, -1):
+        head, rest = run[:cut], run[cut:]
+        if zipf_frequency(head, "en") < PIECE_ZIPF:
+            continue
+        if len(rest) >= 3 and zipf_frequency(rest, "en") >= PIECE_ZIPF:
+            return [head, rest]
+        tail = _common_words(rest, most - 1) if most > 2 else None
+        if tail:
+            return [head, *tail]
+    return None
 
 
 def capitalized(text: str) -> str:

@@ -252,6 +252,12 @@ def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_write
     assert reading.states == "Style transfer using a Van Gogh-inspired GAN"
     assert deglued("the nnUNet, mBART and xyzzyGAN") == "the nnUNet, mBART and xyzzyGAN"  # names, not glue
     assert deglued("an inspiredGAN", "The inspiredGAN library") == "an inspiredGAN"
+    # lower-case words run together (the panel saw "moreaccurateduration"); words of the field stay whole
+    assert deglued("gives moreaccurateduration estimates") == "gives more accurate duration estimates"
+    assert deglued("backpropagation, hyperparameters, superresolution") == (
+        "backpropagation, hyperparameters, superresolution"
+    )
+    assert deglued("the moreaccurateduration", "a MoreAccurateDuration model") == "the moreaccurateduration"
 
 
 def test_a_word_the_question_asks_about_is_an_echo_though_it_is_common() -> None:
