@@ -91,7 +91,26 @@ def deglued(text: str, source: str = "") -> str:
             return run
         return " ".join(_common_words(run) or [run])
 
-    return _LONG.sub(words, _GLUED.sub(split, text))
+    return _LONG.sub(words, _GLUED.sub(split, _respaced(text, source)))
+
+
+def _respaced(text: str, source: str) -> str:
+    """Tokens the model glued out of the source's own words ("forup-to-100languages" for "for up to 100
+    languages") written back with the source's spacing."""
+    words = source.split()
+    runs: dict[str, str] = {}
+    for size in range(2, 7):
+        for start in range(len(words) - size + 1):
+            piece = " ".join(words[start : start + size]).strip(".,;:()")
+            runs.setdefault(re.sub(r"[^a-z0-9]", "", piece.lower()), piece)
+    known = set(words)
+
+    def restore(match: re.Match[str]) -> str:
+        token = match.group(0)
+        key = re.sub(r"[^a-z0-9]", "", token.lower())
+        return runs.get(key, token) if len(key) >= 8 and token not in known else token
+
+    return re.sub(r"[A-Za-z0-9][A-Za-z0-9-]{7,}[A-Za-z0-9]", restore, text)
 
 
 def _common_words(run: str, most: int = 3) -> list[str] | None:

@@ -258,6 +258,10 @@ def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_write
         "backpropagation, hyperparameters, superresolution"
     )
     assert deglued("the moreaccurateduration", "a MoreAccurateDuration model") == "the moreaccurateduration"
+    # the source's own words run together (dev f13: "forup-to-100languages") are written back as the source has them
+    source = "SeamlessM4T supports speech recognition for up to 100 languages. It builds on w2v-BERT 2.0."
+    assert deglued("recognition forup-to-100languages", source) == "recognition for up to 100 languages"
+    assert deglued("it builds on w2v-BERT", source) == "it builds on w2v-BERT"
 
 
 def test_a_word_the_question_asks_about_is_an_echo_though_it_is_common() -> None:
