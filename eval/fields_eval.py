@@ -156,7 +156,8 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
             or "does not fit" in text.lower(),
             "model_fits": labels["model_fits"],
             "has_unanswered": bool(labels["unanswered"]),
-            "says_gap": "do not say" in text or "don't say" in text or "not mention" in text.lower(),
+            "says_gap": "do not say" in text or "don't say" in text or "not mention" in text.lower()
+            or "No supplied source answers" in text,
         }  # fmt: skip
         target.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", "utf-8")
         print(f"{kind}:{model} {path.name} {record['seconds']}s {record['metrics']['verdicts']}", flush=True)

@@ -33,6 +33,16 @@ def gap_sentence(part: str) -> str:
     return f'{GAP_PHRASE}: "{part}"'
 
 
+# Said where sentences on a part's topic were found but none gives what it asks (the judge's view, not a proof
+# that no source does): the closest sentence follows as a sentence of its own (a claim the checker judges), so
+# nothing true is hidden behind the gap.
+OPEN_PHRASE = "No supplied source answers"
+
+
+def open_sentence(part: str) -> str:
+    return f'{OPEN_PHRASE} "{part}" directly.'
+
+
 def name_only_model_sentence(entry_id: str) -> str:
     """Said of a recommended model whose entry is a name and links: nothing in the sources shows what it does."""
     return (
@@ -58,6 +68,7 @@ PROGRAM_SENTENCES = re.compile(
     "|".join(
         [
             re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
+            re.escape(OPEN_PHRASE) + r' "[^"\n]*" directly\.',
             r"The recommended model \[@[a-z0-9-]+\] is listed by name only: the supplied sources cannot confirm "
             r"that it fits this question\.",
             r"(?:\[@[a-z0-9-]+\] )?The recommended model; its entry supplies only its name and links\.",

@@ -10,7 +10,14 @@ from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES, TANGENTIAL, Dr
 from rag_answer.answer.namesake import namesake
 from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
 from rag_answer.answer.reading import Reading
-from rag_answer.citations import gap_sentence, marker, name_only_item, name_states_sentence, namesake_sentence
+from rag_answer.citations import (
+    gap_sentence,
+    marker,
+    name_only_item,
+    name_states_sentence,
+    namesake_sentence,
+    open_sentence,
+)
 from rag_answer.entries import Entry
 
 TASK_HEADING = "### 1. Task"
@@ -87,6 +94,8 @@ def answer_segments(draft: Draft) -> list[Segment]:
         chosen.sort(key=lambda item: -(item.answers or 0.0))
         if chosen and n not in draft.open_parts:
             paragraphs.append([seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
+        elif chosen:  # on the part's topic, but no sentence gives what it asks: said, with the closest one
+            paragraphs.append([(open_sentence(part), True), (" ", True), (chosen[0].text, False)])
         else:
             paragraphs.append([(gap_sentence(part) + ".", True)])
     if draft.plan.full:

@@ -292,10 +292,17 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
                         question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
-    said_open = first.startswith(f'{GAP_PHRASE}: "{result.parts[0]}"')
+    said_open = first.startswith(f'No supplied source answers "{result.parts[0]}" directly. The Skin Game trains')
     assert said_open is not answers
-    assert ("DINOv2-Large" in first) is answers
+    assert "DINOv2-Large" in first  # shown either way: as the answer, or as the closest sentence after the gap
     assert any("leave part 1 open" in repair for repair in result.repairs) is not answers
+    assert _is_program(result, f'No supplied source answers "{result.parts[0]}" directly.') is not answers
+    assert not _is_program(result, "The Skin Game trains DINOv2-Large")  # the model's sentence is a claim
+
+
+def _is_program(result, text: str) -> bool:
+    start = result.text.find(text)
+    return start >= 0 and any(a <= start and start + len(text) <= b for a, b in result.program_spans)
 
 
 @pytest.mark.parametrize(
