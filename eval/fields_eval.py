@@ -116,7 +116,10 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
                           generated_tokens=result.stats.generated_tokens,
                           readings=[r.raw for r in result.readings],
                           timings={k: round(v, 2) for k, v in result.timings.items()},
-                          calls=result.stats.calls, prompt_tokens=result.stats.prompt_tokens)  # fmt: skip
+                          calls=result.stats.calls, prompt_tokens=result.stats.prompt_tokens,
+                          evidence=[[{"entry": item.entry.id, "text": item.text, "answers": item.answers,
+                                      "off_part": item.off_part, "checked": item.checked} for item in items]
+                                    for items in result.evidence or []])  # fmt: skip
         else:
             answer = baseline.answer(source, source.question or "")
             text = answer.text

@@ -90,6 +90,8 @@ def answer_segments(draft: Draft) -> list[Segment]:
     budget = part_budget(len(draft.plan.parts))
     for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=True)):
         chosen = [item for item in items if item.checked][:budget]
+        if n not in draft.open_parts:  # a sentence judged not to give what the part asks is not shown
+            chosen = [item for item in chosen if not item.off_part]
         # the sentence that best gives what the part asks first (the judge's P; stable, so ties keep their order)
         chosen.sort(key=lambda item: -(item.answers or 0.0))
         if chosen and n not in draft.open_parts:

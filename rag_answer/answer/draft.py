@@ -39,6 +39,7 @@ class Evidence:
     replaced: bool = False  # the written sentence failed the claim check and the span stands in
     checked: bool = True  # False: beyond the part's budget, so neither judged nor shown
     answers: float | None = None  # the judge's P(it gives what the part asks), for the sentences shown
+    off_part: bool = False  # judged not to give what its part asks while another sentence does: not shown
 
 
 @dataclass

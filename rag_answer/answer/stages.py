@@ -291,8 +291,11 @@ class Answerer:
     def _open_parts(self, draft: Draft, judge: PartJudge) -> set[int]:
         """The parts whose shown sentences are on their topic but do not give what they ask (P(yes) below
         ANSWERS for every one): said as the sources' gap, not stretched into an answer ("PatchTST can attend a
-        longer history" for "how do they cope with holidays?")."""
+        longer history" for "how do they cope with holidays?"). In a part that is answered, a sentence below
+        ANSWERS is not shown ("Zero-DCE trains DCE-Net to estimate curves" for "what images are they trained
+        on?"); an entry whose every judged sentence fails so, and that has no other, is labelled tangential."""
         budget, found = part_budget(len(draft.plan.parts)), set()
+        judged: dict[str, bool] = {}  # entry id -> some sentence of it gives what its part asks
         for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=False)):
             shown = [item for item in items if item.checked][:budget]
             if not shown:
@@ -300,10 +303,22 @@ class Answerer:
             scores = [judge.answers(part, _unmarked(item.text), item.entry) for item in shown]
             for item, score in zip(shown, scores, strict=True):
                 item.answers = score
+                judged[item.entry.id] = judged.get(item.entry.id, False) or score >= ANSWERS
             if max(scores) < ANSWERS:
                 found.add(n)
                 draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "
                                      f"it asks (best P(answers) {max(scores):.2f} < {ANSWERS})")  # fmt: skip
+                continue
+            for item, score in zip(shown, scores, strict=True):
+                if score < ANSWERS:
+                    item.off_part = True
+                    draft.repairs.append(f"did not show the sentence for [@{item.entry.id}] under part {n + 1}: it "
+                                         f"does not give what the part asks (P(answers) {score:.2f} < {ANSWERS}): "
+                                         f"{item.text!r}")  # fmt: skip
+        unjudged = {item.entry.id for items in draft.evidence for item in items if item.answers is None}
+        for entry_id, answers in judged.items():
+            if not answers and entry_id not in unjudged:
+                draft.labels[entry_id] = TANGENTIAL
         return found
 
     def _bears_on(self, span: str, part: str) -> bool:

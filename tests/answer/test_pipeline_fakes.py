@@ -343,3 +343,29 @@ def test_within_a_part_the_sentence_that_best_gives_what_it_asks_comes_first(
                     question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert first.index("Mask2Alpha") < first.index("DINOv2-Large")
+
+
+def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_and_its_entry_is_tangential(
+    example_index, real_embedder, settings
+) -> None:
+    question = question_of(example_index)
+    readings = {
+        "The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on HAM10000, "
+        "DermNet and ISIC Atlas.\nPart 2: none.",
+        "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\nPart 1: "
+        "Mask2Alpha is trained on image matting data.\nPart 2: none.",
+    }
+
+    def judge(prefix: str, suffix: str) -> float:  # the part judge: only the matting sentence answers part 1
+        if "give what the question asks for" in suffix:
+            return 0.95 if "Mask2Alpha" in suffix else 0.3
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+                    question)  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    assert "Mask2Alpha" in first and "DINOv2-Large" not in first
+    assert result.labels["the-skin-game"] == "tangential"
+    assert any("did not show the sentence for [@the-skin-game] under part 1" in r for r in result.repairs)
+    skin = next(line for line in result.sections["papers"].split("\n") if "[@the-skin-game]" in line)
+    assert "Tangential: it answers no part of the question" in skin
