@@ -308,6 +308,8 @@ class Answerer:
                 found.add(n)
                 draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "
                                      f"it asks (best P(answers) {max(scores):.2f} < {ANSWERS})")  # fmt: skip
+                closest = shown[scores.index(max(scores))].entry.id  # shown after the gap: the nearest, not tangential
+                judged[closest] = True
                 continue
             for item, score in zip(shown, scores, strict=True):
                 if score < ANSWERS:
