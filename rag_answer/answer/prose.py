@@ -144,8 +144,10 @@ def decapitalized(text: str) -> str:
 
 
 _OPENERS = re.compile(
-    r"^(?:Here|In this (?:paper|work|study|article|letter)|In summary|Altogether|To that end|To this end|"
-    r"In particular|Specifically|Finally|Moreover|Furthermore)\s*,\s*",
+    r"^(?:(?:Here|In this (?:paper|work|study|article|letter)|In summary|Altogether|To that end|To this end|"
+    r"In particular|Specifically|Finally|Moreover|Furthermore|Surprisingly|Notably|Importantly|Therefore|Thus|"
+    r"To (?:address|overcome|tackle|solve|alleviate|mitigate) (?:these|this|such|the above) "
+    r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?))\s*,\s*)+",
     re.IGNORECASE,
 )
 _WE_VERB = re.compile(r"^(?:We|we)\s+(?:also\s+)?([a-z]+)\b")

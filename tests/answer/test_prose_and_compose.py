@@ -277,3 +277,13 @@ def test_a_word_the_question_asks_about_is_an_echo_though_it_is_common() -> None
 def test_forms_of_one_word_share_a_long_start() -> None:
     assert _same_root("training", "train") and _same_root("labelled", "labels") and _same_root("writing", "write")
     assert not _same_root("singing", "single") and not _same_root("motion", "emotion")
+
+
+def test_abstract_openers_are_not_carried_into_the_answer() -> None:
+    """Seen in the answers: "To address these issues, in this paper, the authors introduce ..." and "Surprisingly,
+    machine learning identifies ..." (abstract boilerplate, not facts)."""
+    assert third_person("To address these issues, in this paper, we introduce an OCR-free model.", "Donut") == (
+        "Donut introduces an OCR-free model.")  # fmt: skip
+    assert third_person("Surprisingly, machine learning identifies a signal.", "X") == "Machine learning identifies a signal."
+    assert third_person("To address dataset bias, we train on more data.", "X") == (
+        "To address dataset bias, the authors train on more data.")  # a purpose with content stays  # fmt: skip
