@@ -51,7 +51,8 @@ def entry_name(entry: Entry) -> str:
     match = _ACRONYM.search(entry.summary)
     if match:
         return match.group(1)
-    topic = _TITLE_BREAK.split(entry.title.strip().rstrip("."), maxsplit=1)[0]
+    # "A Time Series is Worth 64 Words: Long-term ..." -> its head, without the colon
+    topic = _TITLE_BREAK.split(entry.title.strip().rstrip(".").split(": ", 1)[0], maxsplit=1)[0]
     words = topic.split()
     if len(words) < 3:  # the break came too early: keep the title's first words
         words = entry.title.split()[:7]
@@ -73,6 +74,8 @@ GLUED_ZIPF = 3.0
 # two or three common ones.
 _LONG = re.compile(r"\b[a-z]{10,}\b")
 PIECE_ZIPF = 3.5
+SHORT_ZIPF = 6.0  # "on", "in", "to", "of" (6.5-7.5); not "ex" or "re"
+_SUFFIXES = frozenset({"ing", "ings", "ed", "er", "ers", "est", "ly", "tion", "tions", "ness", "ment", "ments", "able"})
 
 
 def deglued(text: str, source: str = "") -> str:
@@ -114,16 +117,26 @@ def _respaced(text: str, source: str) -> str:
 
 
 def _common_words(run: str, most: int = 3) -> list[str] | None:
-    """run as `most` or fewer common words of three letters or more, longest first word first; None if none."""
-    for cut in range(len(run) - 3, 2, -1):
-        head, rest = run[:cut], run[cut:]
-        if zipf_frequency(head, "en") < PIECE_ZIPF:
-            continue
-        if len(rest) >= 3 and zipf_frequency(rest, "en") >= PIECE_ZIPF:
-            return [head, rest]
-        tail = _common_words(rest, most - 1) if most > 2 else None
-        if tail:
-            return [head, *tail]
+    """run as two common words if it can be, else three ("more accurate duration"); None if neither. A word is a
+    piece of three letters or more with zipf >= PIECE_ZIPF (a suffix alone, "ing", is not), or a function word."""
+
+    def word(piece: str) -> bool:
+        if len(piece) == 2:
+            return zipf_frequency(piece, "en") >= SHORT_ZIPF
+        return len(piece) >= 3 and piece not in _SUFFIXES and zipf_frequency(piece, "en") >= PIECE_ZIPF - (
+            0.5 if len(piece) >= 8 else 0.0)  # fmt: skip
+
+    pairs = [[run[:cut], run[cut:]] for cut in range(2, len(run) - 1)]
+    for pair in sorted(pairs, key=lambda p: -min(len(p[0]), len(p[1]))):
+        if word(pair[0]) and word(pair[1]):
+            return pair
+    if most < 3:
+        return None
+    for cut in range(2, len(run) - 3):
+        if word(run[:cut]):
+            rest = _common_words(run[cut:], 2)
+            if rest:
+                return [run[:cut], *rest]
     return None
 
 
@@ -171,7 +184,7 @@ def third_person(text: str, name: str) -> str:
     match = _WE_VERB.match(text)
     if match:
         text = f"{capitalized(name)} {_third_person_verb(match.group(1))}" + text[match.end() :]
-    text = re.sub(r"^Our\b", "Their", text)
+    text = re.sub(r"^Our\b", "The authors'", text)  # "Their channel-independent ..." has no one to refer to
     text = re.sub(r"\bwe\b", "the authors", text)
     text = re.sub(r"\bWe\b", "The authors", text)
     text = re.sub(r"\bour\b", "their", text)

@@ -31,6 +31,7 @@ from rag_answer.answer.compose import (
 from rag_answer.answer.context import Context, select_context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_UNCLEAR, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.gate import LinkGate
+from rag_answer.answer.namesake import namesake
 from rag_answer.answer.parts import question_parts
 from rag_answer.answer.prose import entry_name, join_segments, name_supports, third_person
 from rag_answer.answer.reading import Reading, judge_fit, read_entry, read_task
@@ -243,6 +244,7 @@ class Answerer:
         self._label(draft)  # orders each part's evidence: the sentences judged below are the ones shown
         if self.check_claims and isinstance(self.judge, PartJudge):
             draft.open_parts = self._open_parts(draft, self.judge)
+        self._unsure_misfits(draft)
         if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
             for reading in draft.readings:
                 self._check_offers(reading, draft, entries)
@@ -322,6 +324,21 @@ class Answerer:
             if not answers and entry_id not in unjudged:
                 draft.labels[entry_id] = TANGENTIAL
         return found
+
+    def _unsure_misfits(self, draft: Draft) -> None:
+        """A model that shares its name with an entry that answers the question is not said to misfit: its name
+        may state a broader task than the question's ("Text-Generation-YaRN-Llama-2-13B-128K" for extending a
+        context window, test f26), and a false "does not fit" is the worst thing to say. The sources then do
+        not show whether it fits."""
+        for reading in draft.readings:
+            entry = reading.entry
+            if not is_name_only(entry) or draft.fits.get(entry.id) != FIT_NO:
+                continue
+            kin = namesake(entry, draft.plan.context.entries)
+            if kin is not None and draft.labels.get(kin.entry.id) in (DIRECT, PARTIAL):
+                draft.fits[entry.id] = FIT_UNCLEAR
+                draft.repairs.append(f"did not say [@{entry.id}] does not fit: it shares its name with "
+                                     f"[@{kin.entry.id}], which answers the question")  # fmt: skip
 
     def _bears_on(self, span: str, part: str) -> bool:
         if not part or self.embedder is None:

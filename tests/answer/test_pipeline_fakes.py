@@ -369,3 +369,20 @@ def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_
     assert any("did not show the sentence for [@the-skin-game] under part 1" in r for r in result.repairs)
     skin = next(line for line in result.sections["papers"].split("\n") if "[@the-skin-game]" in line)
     assert "Tangential: it answers no part of the question" in skin
+
+
+def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(real_embedder, settings) -> None:
+    """Test file f26's recommended "Text-Generation-YaRN-Llama-2-13B-128K" was said not to fit a question on
+    extending a context window: its name states text generation. YaRN's paper, which shares its name, answers."""
+    source = load_source(Path(__file__).resolve().parents[2] / "eval" / "fields" / "prompts" /
+                         "f26_long-context-extension.txt")  # fmt: skip
+    index = build_index([source], real_embedder, progress=False)
+    readings = {"YaRN": "Offers: a context window extension method.\nPart 1: YaRN extends the context window of "
+                "LLaMA models.\nPart 2: none.\nPart 3: none.", "Text-Generation": "Task: generating text from a prompt.\n"
+                "Input: a prompt\nOutput: text."}  # fmt: skip
+    generator = FakeGenerator(script(readings), judge_yes=lambda _p, suffix: 0.1 if "task the question" in suffix
+                              else 0.99)  # fmt: skip
+    result, _ = ask(index, real_embedder, generator, settings, source.question)
+    answer = result.sections["answer"]
+    assert 'shares the name "YaRN"' in answer and "does not fit" not in answer
+    assert any("did not say [@text-generation-yarn] does not fit" in r for r in result.repairs)

@@ -287,3 +287,16 @@ def test_abstract_openers_are_not_carried_into_the_answer() -> None:
     assert third_person("Surprisingly, machine learning identifies a signal.", "X") == "Machine learning identifies a signal."
     assert third_person("To address dataset bias, we train on more data.", "X") == (
         "To address dataset bias, the authors train on more data.")  # a purpose with content stays  # fmt: skip
+
+
+def test_a_title_with_a_colon_is_named_by_its_head_and_our_is_not_their() -> None:
+    """Test file f42: "The paper on a Time Series is Worth 64 Words: The new ..." and "Their channel-independent
+    ... (PatchTST)" with no one for "their" to refer to."""
+    entry = Entry("a-time-series", "paper", "A Time Series is Worth 64 Words: Long-term Forecasting with Transformers",
+                  "https://arxiv.org/abs/2211.14730", None, "We propose an efficient design.", Origin("f", 1))  # fmt: skip
+    assert entry_name(entry) == "the paper on a Time Series is Worth 64 Words"
+    assert third_person("Our channel-independent Transformer (PatchTST) improves accuracy.", "PatchTST") == (
+        "The authors' channel-independent Transformer (PatchTST) improves accuracy.")  # fmt: skip
+    assert deglued("text generation (generating text based onprompting)") == (
+        "text generation (generating text based on prompting)")  # fmt: skip
+    assert deglued("based reprompting") == "based reprompting"
