@@ -102,7 +102,7 @@ def _respaced(text: str, source: str) -> str:
     languages") written back with the source's spacing."""
     words = source.split()
     runs: dict[str, str] = {}
-    for size in range(2, 7):
+    for size in range(2, 11):
         for start in range(len(words) - size + 1):
             piece = " ".join(words[start : start + size]).strip(".,;:()")
             runs.setdefault(re.sub(r"[^a-z0-9]", "", piece.lower()), piece)

@@ -262,6 +262,10 @@ def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_write
     source = "SeamlessM4T supports speech recognition for up to 100 languages. It builds on w2v-BERT 2.0."
     assert deglued("recognition forup-to-100languages", source) == "recognition for up to 100 languages"
     assert deglued("it builds on w2v-BERT", source) == "it builds on w2v-BERT"
+    # seven words glued into one (test f34, removed by the checker as a name not in the entry)
+    splat = "It adds interleaved optimization and density control of the 3D Gaussians."
+    assert deglued("optimization anddensitycontrolofthe3DGaussians", splat) == (
+        "optimization and density control of the 3D Gaussians")  # fmt: skip
 
 
 def test_a_word_the_question_asks_about_is_an_echo_though_it_is_common() -> None:
