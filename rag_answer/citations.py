@@ -69,6 +69,7 @@ PROGRAM_SENTENCES = re.compile(
         [
             re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
             re.escape(OPEN_PHRASE) + r' "[^"\n]*" directly\.',
+            r"(?:\[@[a-z0-9-]+\] )?Tangential: it answers no part of the question\.",
             r"The recommended model \[@[a-z0-9-]+\] is listed by name only: the supplied sources cannot confirm "
             r"that it fits this question\.",
             r"(?:\[@[a-z0-9-]+\] )?The recommended model; its entry supplies only its name and links\.",

@@ -33,7 +33,7 @@ SECTION_KEYS = {
     SOURCES_HEADING: "sources",
 }
 MAX_ANSWER_SENTENCES = 6  # in all parts together
-TANGENTIAL_LABEL = "Tangential: it answers no part of the question; it offers"
+TANGENTIAL_LABEL = "Tangential: it answers no part of the question."
 NAME_ONLY_WORKFLOW = "(read from its name only)"
 
 
@@ -168,14 +168,16 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
         return [("- " + text + _links(entry), True)]
     if not reading.offers:
         return [(f"- {marker(entry.id)} {sentence(entry.title)}{_links(entry)}", True)]
-    if label == TANGENTIAL:
-        return [(f"- {marker(entry.id)} {TANGENTIAL_LABEL} ", True), (decapitalized(sentence(reading.offers)), False),
-                (_links(entry), True)]  # fmt: skip
+    # a tangential item's label is a sentence of its own, before the model's words: the checker skips the
+    # program's sentence whole and judges the description alone (judged together, "it answers no part of the
+    # question" made the judge doubt a true description of The Skin Game)
+    label_text = f"{TANGENTIAL_LABEL} " if label == TANGENTIAL else ""
     name = entry_name(entry)
     lead = "" if name.startswith(("the paper on ", "the model ")) or reading.offers.lower().startswith(
         name.lower()) else f"{name}: "  # fmt: skip
     offers = sentence(reading.offers) if not lead else decapitalized(sentence(reading.offers))
-    return [(f"- {marker(entry.id)} {lead}", True), (offers, False), (_links(entry), True)]
+    return [(f"- {marker(entry.id)} {label_text}{lead}", True), (capitalized(offers) if not lead else offers, False),
+            (_links(entry), True)]  # fmt: skip
 
 
 def part4_order(draft: Draft) -> list[Reading]:

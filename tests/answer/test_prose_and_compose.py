@@ -120,7 +120,7 @@ def test_part_four_puts_the_most_relevant_first_and_labels_the_tangential(exampl
     items = split_sections(text)["papers"].splitlines()
     assert [re.match(r"- \[@([a-z0-9-]+)\]", item).group(1) for item in items] == [
         "the-skin-game", "txt2img-stablediffusionv1", "enhancing-image-matting", "hi4d-4d-instance"]  # fmt: skip
-    assert items[3].startswith("- [@hi4d-4d-instance] Tangential: it answers no part of the question; it offers a 4D")
+    assert items[3].startswith("- [@hi4d-4d-instance] Tangential: it answers no part of the question. Hi4D: a 4D")
     assert "### Sources" not in text  # part 4 carries every link, once
     assert {link.url for link in extract_links(text)} <= set(example.links)
     for label in ("Offers", "Part 1", "Part 2", "Answer:", "Task:", "no links supplied", "claim check"):
