@@ -34,6 +34,12 @@ def settings(private_home: Path):
     return load_settings(model="fake", temperature=0.0, seed=0)
 
 
+@pytest.fixture
+def judged_settings(private_home: Path):
+    """Named as the preset whose judge the part-answer cut was tuned with (the generator is still the fake)."""
+    return load_settings(model="qwen2.5-coder-1.5b", temperature=0.0, seed=0)
+
+
 def ask(index, embedder, generator, settings, question: str, **kwargs):
     shown: list[str] = []
     result = answer_question(
@@ -279,7 +285,7 @@ def test_a_stand_in_that_does_not_bear_on_the_part_gives_way_to_the_gap(example_
 
 @pytest.mark.parametrize("answers", [False, True])
 def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_left_open(
-    example_index, real_embedder, settings, answers: bool
+    example_index, real_embedder, judged_settings, answers: bool
 ) -> None:
     question = question_of(example_index)
     readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
@@ -289,7 +295,7 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
         asked = "give what the question asks for" in suffix and "what data" in suffix.lower()
         return 0.1 if asked and not answers else 0.99
 
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                         question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     said_open = first.startswith(f'No supplied source answers "{result.parts[0]}" directly. The Skin Game trains')
@@ -324,7 +330,7 @@ def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
 
 
 def test_within_a_part_the_sentence_that_best_gives_what_it_asks_comes_first(
-    example_index, real_embedder, settings
+    example_index, real_embedder, judged_settings
 ) -> None:
     question = question_of(example_index)
     readings = {
@@ -339,14 +345,14 @@ def test_within_a_part_the_sentence_that_best_gives_what_it_asks_comes_first(
             return 0.95 if "Mask2Alpha" in suffix else 0.7
         return 0.99
 
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                     question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert first.index("Mask2Alpha") < first.index("DINOv2-Large")
 
 
 def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_and_its_entry_is_tangential(
-    example_index, real_embedder, settings
+    example_index, real_embedder, judged_settings
 ) -> None:
     question = question_of(example_index)
     readings = {
@@ -361,7 +367,7 @@ def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_
             return 0.95 if "Mask2Alpha" in suffix else 0.3
         return 0.99
 
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), settings,
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                     question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert "Mask2Alpha" in first and "DINOv2-Large" not in first
@@ -386,3 +392,18 @@ def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(
     answer = result.sections["answer"]
     assert 'shares the name "YaRN"' in answer and "does not fit" not in answer
     assert any("did not say [@text-generation-yarn] does not fit" in r for r in result.repairs)
+
+
+def test_a_judge_the_part_cut_was_not_tuned_with_leaves_the_parts_as_read(
+    example_index, real_embedder, settings
+) -> None:
+    """The 0.5B (or any other judge) is not asked whether a sentence gives what its part asks: its P is not
+    calibrated, and on the example it hid the Skin Game's sentence about training data."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none."}  # fmt: skip
+    generator = FakeGenerator(script(readings), judge_yes=lambda _p, suffix: 0.1 if "give what the question asks"
+                              in suffix else 0.99)  # fmt: skip
+    result, _ = ask(example_index, real_embedder, generator, settings, question_of(example_index))
+    first = result.sections["answer"].split("\n\n")[0]
+    assert first.startswith("The Skin Game trains DINOv2-Large")
+    assert not any("give what the question asks" in str(call["suffix"]) for call in generator.calls)
