@@ -25,6 +25,7 @@ class Plan:
     full: bool
     refusal: str | None = None  # the reason, when retrieval found nothing on topic
     said: frozenset[str] = frozenset()  # sentences the conversation has shown already (normalized): not repeated
+    follow_up: bool = False  # a chat turn after the first: its question is not a prompt file's question
 
 
 @dataclass

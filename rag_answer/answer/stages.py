@@ -70,7 +70,10 @@ DIRECT_SHARE = 0.8
 # Whether a name-only model fits, from the task its name states. Tuned on the dev split (eval/tune_fit_states.py,
 # eval/results/fit/states-dev-*.json): the 1.5B says yes to the five misfits too (P 0.72-0.80; the fits 0.88-0.95),
 # while the embedder's cosine between the stated task and the question parts them (misfits -0.04-0.26, fits
-# 0.41-0.73). Both must agree: P(yes) below FITS and the cosine below MISFIT_COSINE, and the answer says plainly
+# 0.41-0.73). Both must agree, P(yes) below FITS and the cosine below MISFIT_COSINE, and the stated task may share
+# no word with the question (the example's "generate images based on text prompts" is 0.12 from "I generated a
+# studio portrait ...", and the 1.5B said P < 0.85 once: it is the model that question is about); then the
+# answer says plainly
 # that it does not fit; both at or above, it fits; else the sources do not show whether it fits. (The cosine
 # alone would call the example's text-to-image model unfit for a question on the portraits it generates: 0.20.)
 FITS, MISFIT_COSINE = 0.85, 0.3
@@ -165,6 +168,8 @@ class Answerer:
             readings.append(reading)
             if is_name_only(entry):
                 fits[entry.id] = self._fit(reading, plan.question)
+                if plan.follow_up and fits[entry.id] == FIT_NO:  # tuned on prompt files' questions only
+                    fits[entry.id] = FIT_UNCLEAR
         evidence: list[list[Evidence]] = [[] for _ in plan.parts]
         for reading in readings:
             found = self._evidence(reading, plan.parts, plan.said) + self._overlooked(reading, plan.parts, plan.said)
@@ -179,7 +184,11 @@ class Answerer:
         reading.fits = judge_fit(self.generator, reading, question)
         vectors = self.embedder.encode([reading.states, question])
         close, likely = float(vectors[0] @ vectors[1]) >= MISFIT_COSINE, reading.fits >= FITS
-        return FIT_YES if close and likely else FIT_NO if not (close or likely) else FIT_UNCLEAR
+        if close and likely:
+            return FIT_YES
+        asked = {_stem(word) for word in _WORD.findall(question) if word.lower() not in _COMMON}
+        shared = any(_stem(word) in asked for word in _WORD.findall(reading.states) if word.lower() not in _COMMON)
+        return FIT_NO if not (close or likely or shared) else FIT_UNCLEAR
 
     def _evidence(self, reading: Reading, parts: list[str], said: frozenset[str] = frozenset()) -> list[Evidence]:
         """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it and
@@ -246,7 +255,9 @@ class Answerer:
                               for items, part in zip(draft.evidence, draft.plan.parts, strict=False)]  # fmt: skip
         self._label(draft)  # orders each part's evidence: the sentences judged below are the ones shown
         cut = ANSWERS_BY_JUDGE.get(self.settings.judge_model or self.settings.model)
-        if self.check_claims and isinstance(self.judge, PartJudge) and cut is not None:
+        # tuned on prompt files' questions: a chat follow-up ("which supplied paper is about image matting?") is
+        # another kind of question, where the judge said no to the right paper (P 0.56)
+        if self.check_claims and isinstance(self.judge, PartJudge) and cut is not None and not draft.plan.follow_up:
             draft.open_parts = self._open_parts(draft, self.judge, cut)
         self._unsure_misfits(draft)
         if self.check_claims:  # after the labels: an item is judged exactly as part 4 will show it
@@ -433,6 +444,7 @@ class Answerer:
         started = time.perf_counter()
         plan = self.plan(question, source_nos=source_nos, retrieval_query=retrieval_query,
                          full=not history if full is None else full)  # fmt: skip
+        plan.follow_up = bool(history)
         if not plan.full:  # a short follow-up; a full answer (/full) may restate what it needs
             plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
         timings = {"retrieval_s": time.perf_counter() - started}

@@ -318,6 +318,8 @@ def _is_program(result, text: str) -> bool:
         ("Style transfer in the manner of Van Gogh paintings", 0.95, FIT_UNCLEAR),  # the judge is sure: no claim
         ("Realistic portrait generation with fine skin detail", 0.95, FIT_YES),
         ("Realistic portrait generation with fine skin detail", 0.7, FIT_UNCLEAR),
+        # far by the embedder (0.12) and judged unsure, but the question says "I generated a studio portrait"
+        ("generate images based on text prompts", 0.7, FIT_UNCLEAR),
     ],
 )
 def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
