@@ -281,8 +281,8 @@ _OPERATION = frozenset({"style", "transfer", "generation", "generate", "generate
 
 
 # What a stated medium is given or gives back as, in plain words: a text model takes "a prompt" or "a sentence".
-_MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture", "video": "clip footage",
-          "speech": "audio voice recording", "music": "audio song track",
+_MEDIA = {"text": "prompt sentence description caption words", "image": "photo picture portrait",
+          "video": "clip footage", "speech": "audio voice recording", "music": "audio song track",
           "audio": "sound recording speech"}  # fmt: skip
 
 
@@ -320,3 +320,11 @@ def name_supports(phrase: str, name: str) -> bool:
     content = [w for w in found if len(w) >= 3 and w.lower() not in _FILLER]
     loose = [w for w in content if w not in resting and w.lower() not in _OPERATION]
     return any(w in resting for w in content) and len(loose) <= 1
+
+
+def media_words(text: str) -> set[str]:
+    """The words of a phrase with the kinds of media they name in other words ("images" -> photo, picture,
+    portrait): a task stated as "generate images" is about the portraits a question asks about."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    visual = {w.rstrip("s") for w in words} & {"image", "video"}  # not text's "words", "sentence": too common
+    return words | {other for w in visual for other in _MEDIA[w].split()}

@@ -33,7 +33,7 @@ from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_UNCLEAR, FIT_YES, PARTIA
 from rag_answer.answer.gate import LinkGate
 from rag_answer.answer.namesake import namesake
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import entry_name, join_segments, name_supports, third_person
+from rag_answer.answer.prose import entry_name, join_segments, media_words, name_supports, third_person
 from rag_answer.answer.reading import Reading, judge_fit, read_entry, read_task
 from rag_answer.answer.render import cited_ids
 from rag_answer.answer.result import AnswerResult, Turn
@@ -187,7 +187,8 @@ class Answerer:
         if close and likely:
             return FIT_YES
         asked = {_stem(word) for word in _WORD.findall(question) if word.lower() not in _COMMON}
-        shared = any(_stem(word) in asked for word in _WORD.findall(reading.states) if word.lower() not in _COMMON)
+        stated = {w for w in media_words(reading.states) if len(w) >= 4 and w not in _COMMON | {"text", "texts"}}
+        shared = any(_stem(word) in asked for word in stated)  # "generate images" / "studio portrait"
         return FIT_NO if not (close or likely or shared) else FIT_UNCLEAR
 
     def _evidence(self, reading: Reading, parts: list[str], said: frozenset[str] = frozenset()) -> list[Evidence]:

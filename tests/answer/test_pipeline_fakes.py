@@ -320,6 +320,7 @@ def _is_program(result, text: str) -> bool:
         ("Realistic portrait generation with fine skin detail", 0.7, FIT_UNCLEAR),
         # far by the embedder (0.12) and judged unsure, but the question says "I generated a studio portrait"
         ("generate images based on text prompts", 0.7, FIT_UNCLEAR),
+        ("make images for text prompts", 0.7, FIT_UNCLEAR),  # images are what the question's portrait is
     ],
 )
 def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
