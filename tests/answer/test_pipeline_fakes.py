@@ -324,10 +324,12 @@ def _is_program(result, text: str) -> bool:
     ],
 )
 def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
-    example_index, real_embedder, settings, states: str, p_yes: float, expected: str
+    example_index, real_embedder, judged_settings, states: str, p_yes: float, expected: str
 ) -> None:
     model = next(e for e in example_index.sources[0].entries if e.kind == "model" and not e.has_summary)
-    answerer = Answerer(example_index, real_embedder, FakeGenerator("", judge_yes=lambda _p, _s: p_yes), settings)
+    answerer = Answerer(
+        example_index, real_embedder, FakeGenerator("", judge_yes=lambda _p, _s: p_yes), judged_settings
+    )
     reading = parse_reading(model, f"Task: {states}.\nInput: none\nOutput: none")
     assert answerer._fit(reading, question_of(example_index)) == expected
 
@@ -380,7 +382,7 @@ def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_
     assert "Tangential: it answers no part of the question" in skin
 
 
-def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(real_embedder, settings) -> None:
+def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(real_embedder, judged_settings) -> None:
     """Test file f26's recommended "Text-Generation-YaRN-Llama-2-13B-128K" was said not to fit a question on
     extending a context window: its name states text generation. YaRN's paper, which shares its name, answers."""
     source = load_source(Path(__file__).resolve().parents[2] / "eval" / "fields" / "prompts" /
@@ -391,7 +393,7 @@ def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(
                 "Input: a prompt\nOutput: text."}  # fmt: skip
     generator = FakeGenerator(script(readings), judge_yes=lambda _p, suffix: 0.1 if "task the question" in suffix
                               else 0.99)  # fmt: skip
-    result, _ = ask(index, real_embedder, generator, settings, source.question)
+    result, _ = ask(index, real_embedder, generator, judged_settings, source.question)
     answer = result.sections["answer"]
     assert 'shares the name "YaRN"' in answer and "does not fit" not in answer
     assert any("did not say [@text-generation-yarn] does not fit" in r for r in result.repairs)
@@ -410,3 +412,18 @@ def test_a_judge_the_part_cut_was_not_tuned_with_leaves_the_parts_as_read(
     first = result.sections["answer"].split("\n\n")[0]
     assert first.startswith("The Skin Game trains DINOv2-Large")
     assert not any("give what the question asks" in str(call["suffix"]) for call in generator.calls)
+
+
+@pytest.mark.parametrize("preset", ["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"])
+def test_a_misfit_is_said_only_with_the_model_its_cuts_were_tuned_on(real_embedder, private_home, preset: str) -> None:
+    """Dev file f41: a text-to-image model recommended for galaxy classification. The 0.5B's P(yes) is not
+    calibrated (it called the example's text-to-image model unfit on the web page)."""
+    source = load_source(Path(__file__).resolve().parents[2] / "eval" / "fields" / "prompts" /
+                         "f41_galaxy-morphology-classification.txt")  # fmt: skip
+    index = build_index([source], real_embedder, progress=False)
+    settings = load_settings(model=preset, temperature=0.0, seed=0)
+    readings = {"Txt2Img": "Task: generate images from text.\nInput: a text prompt\nOutput: an image"}
+    generator = FakeGenerator(script(readings), judge_yes=lambda _p, suffix: 0.1 if "task the question" in suffix
+                              else 0.99)  # fmt: skip
+    result, _ = ask(index, real_embedder, generator, settings, source.question)
+    assert ("so it does not fit this question" in result.sections["answer"]) is (preset == "qwen2.5-coder-1.5b")
