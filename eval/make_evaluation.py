@@ -213,7 +213,8 @@ def open_parts_section() -> list[str]:
     out = ["## Parts the sources leave open (eval/tune_answers.py)", "",
            "For every part of the question, the 1.5B judge is asked whether each answer sentence shown for it gives "
            "what the part asks (not just something on its topic). Where none reaches P(yes) "
-           f"{ANSWERS}, the answer says the sources leave that part open instead of showing the sentences. Ground "
+           f"{ANSWERS}, the answer says no supplied source answers that part directly and shows the closest sentence "
+           "after it (in an answered part, a sentence below the cut is not shown). Ground "
            "truth: the labels' `unanswered` parts. The sentences judged are those of a committed run of that split "
            "(before this judge existed: it is measured on the sentences it would see). Tuned on dev; test run once.",
            "", "| split | commit | parts judged | open parts found | answered parts called open |",
