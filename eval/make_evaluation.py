@@ -177,7 +177,8 @@ def fit_section() -> list[str]:
            "about, and the embedder's cosine between that task and the question. The answer says plainly that the "
            f"model does not fit only when both agree (P < {FITS} and cosine < {MISFIT_COSINE}) and the stated task "
            "shares no word with the question; it fits when both say so; otherwise it says the sources do not show "
-           "whether it fits. A name that states no task gets no fit claim. Ground truth: the labels' `model_fits`. Thresholds tuned on dev; test run once to report.",
+           "whether it fits. A name that states no task gets no fit claim. Ground truth: the labels' `model_fits`. "
+           "Thresholds tuned on dev; test run once to report.",
            "", "| split | commit | models | name states a task | unfit found | fitting called unfit | fits said "
            "(of fitting, with a task) | unclear |", "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for split in ("dev", "test"):
