@@ -334,23 +334,26 @@ def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
     assert answerer._fit(reading, question_of(example_index)) == expected
 
 
+# Two entries that both answer part 1 of the example's question, for the part judge's tests.
+PART_ONE = {
+    "The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on HAM10000, "
+    "DermNet and ISIC Atlas.\nPart 2: none.",
+    "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\nPart 1: "
+    "Mask2Alpha is trained on image matting data.\nPart 2: none.",
+}
+
+
 def test_within_a_part_the_sentence_that_best_gives_what_it_asks_comes_first(
     example_index, real_embedder, judged_settings
 ) -> None:
     question = question_of(example_index)
-    readings = {
-        "The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on HAM10000, "
-        "DermNet and ISIC Atlas.\nPart 2: none.",
-        "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\nPart 1: "
-        "Mask2Alpha is trained on image matting data.\nPart 2: none.",
-    }
 
     def judge(prefix: str, suffix: str) -> float:  # the part judge prefers the matting sentence for part 1
         if "give what the question asks for" in suffix:
             return 0.95 if "Mask2Alpha" in suffix else 0.7
         return 0.99
 
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(PART_ONE), judge_yes=judge), judged_settings,
                     question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert first.index("Mask2Alpha") < first.index("DINOv2-Large")
@@ -360,19 +363,13 @@ def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_
     example_index, real_embedder, judged_settings
 ) -> None:
     question = question_of(example_index)
-    readings = {
-        "The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on HAM10000, "
-        "DermNet and ISIC Atlas.\nPart 2: none.",
-        "Enhancing Image Matting": "Offers: Mask2Alpha, an iterative refinement framework for image matting.\nPart 1: "
-        "Mask2Alpha is trained on image matting data.\nPart 2: none.",
-    }
 
     def judge(prefix: str, suffix: str) -> float:  # the part judge: only the matting sentence answers part 1
         if "give what the question asks for" in suffix:
             return 0.95 if "Mask2Alpha" in suffix else 0.3
         return 0.99
 
-    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(PART_ONE), judge_yes=judge), judged_settings,
                     question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert "Mask2Alpha" in first and "DINOv2-Large" not in first
