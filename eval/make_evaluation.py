@@ -282,7 +282,8 @@ def panel_section() -> list[str]:
     out = ["## Blind panel on the test split (eval/panel/panel.py): the headline", "",
            f"{len(s['readers'])} readers ({', '.join(s['readers'])}) who did not write the code, each blind to which "
            f"system wrote which answer (seeded random order A/B/C per file, key kept apart), scored "
-           f"{s['files']} test-split files by ../shared/rubric.md, each file by {s['judgements'] // s['files']} of them: "
+           f"{s['files']} test-split files by ../shared/rubric.md, each file by {s['judgements'] // s['files']} of "
+           "them: "
            f"{s['judgements']} judgements per system. "
            "Systems: rag-answer (default preset), the LangChain chain on the same GGUF (eval/langchain_baseline.py), "
            "and a general chat assistant with no tools (eval/panel/chat_assistant/, written once from the prompt "
