@@ -39,6 +39,7 @@ from rag_answer.answer.render import cited_ids
 from rag_answer.answer.result import AnswerResult, Turn
 from rag_answer.answer.verify import verify_answer
 from rag_answer.audit.claims import FLAGGED, ClaimJudge, judge_sentence
+from rag_answer.audit.sentences import claim_text
 from rag_answer.audit.verdicts import PartJudge
 from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.embedder import Embedder
@@ -70,12 +71,11 @@ DIRECT_SHARE = 0.8
 # Whether a name-only model fits, from the task its name states. Tuned on the dev split (eval/tune_fit_states.py,
 # eval/results/fit/states-dev-*.json): the 1.5B says yes to the five misfits too (P 0.72-0.80; the fits 0.88-0.95),
 # while the embedder's cosine between the stated task and the question parts them (misfits -0.04-0.26, fits
-# 0.41-0.73). Both must agree, P(yes) below FITS and the cosine below MISFIT_COSINE, and the stated task may share
-# no word with the question (the example's "generate images based on text prompts" is 0.12 from "I generated a
-# studio portrait ...", and the 1.5B said P < 0.85 once: it is the model that question is about); then the
-# answer says plainly
-# that it does not fit; both at or above, it fits; else the sources do not show whether it fits. (The cosine
-# alone would call the example's text-to-image model unfit for a question on the portraits it generates: 0.20.)
+# 0.41-0.73). The answer says plainly that the model does not fit only when all agree: P(yes) below FITS, the
+# cosine below MISFIT_COSINE, and no word shared by the stated task and the question (the example's "generate
+# images based on text prompts" is 0.12 from "I generated a studio portrait ...", and the 1.5B once said P < 0.85:
+# it is the model that question is about). Both P and cosine at or above their cuts: it fits. Otherwise the
+# sources do not show whether it fits.
 FITS, MISFIT_COSINE = 0.85, 0.3
 FIT_CALIBRATED = frozenset({"qwen2.5-coder-1.5b"})  # the answering models whose P(yes) these cuts were tuned on
 # P(yes) that a sentence gives what its part of the question asks (LlmJudge.answers): where no shown sentence
@@ -322,7 +322,7 @@ class Answerer:
             shown = [item for item in items if item.checked][:budget]
             if not shown:
                 continue
-            scores = [judge.answers(part, _unmarked(item.text), item.entry) for item in shown]
+            scores = [judge.answers(part, claim_text(item.text), item.entry) for item in shown]
             for item, score in zip(shown, scores, strict=True):
                 item.answers = score
                 judged[item.entry.id] = judged.get(item.entry.id, False) or score >= cut
@@ -476,10 +476,6 @@ class Answerer:
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 
 
-def _unmarked(sentence: str) -> str:
-    return " ".join(re.sub(r"\s*\[@[^\]]*\]", "", sentence).split())
-
-
 def _plain(sentence: str) -> str:
     """A sentence without its markers, case and punctuation: how 'already said' is compared."""
     text = re.sub(r"\\[a-zA-Z]+", " ", re.sub(r"\[@[^\]]*\]", "", sentence))  # markers and LaTeX commands go
@@ -499,60 +495,13 @@ def refusal(
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 _COMMON = frozenset(
     (
-        "what",
-        "which",
-        "where",
-        "when",
-        "does",
-        "that",
-        "this",
-        "these",
-        "those",
-        "there",
-        "their",
-        "they",
-        "them",
-        "with",
-        "from",
-        "have",
-        "into",
-        "onto",
-        "about",
-        "would",
-        "could",
-        "should",
-        "will",
-        "need",
-        "needs",
-        "much",
-        "many",
-        "more",
-        "most",
-        "like",
-        "such",
-        "than",
-        "then",
-        "also",
-        "only",
-        "just",
-        "very",
-        "model",
-        "models",
-        "method",
-        "methods",
-        "paper",
-        "approach",
-        "system",
-        "software",
-        "work",
-        "data",
-        "image",
-        "images",
-        "uses",
-        "used",
-        "using",
+        "what", "which", "where", "when", "does", "that", "this", "these", "those", "there", "their", "they", "them",
+        "with", "from", "have", "into", "onto", "about", "would", "could", "should", "will", "need", "needs", "much",
+        "many", "more", "most", "like", "such", "than", "then", "also", "only", "just", "very", "model", "models",
+        "method", "methods", "paper", "approach", "system", "software", "work", "data", "image", "images", "uses",
+        "used", "using",
     )
-)
+)  # fmt: skip
 
 
 def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
