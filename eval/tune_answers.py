@@ -25,6 +25,7 @@ from eval.fields.split import ROOT as FIELDS  # noqa: E402
 from eval.fields.split import code_version, prompt_files  # noqa: E402
 from rag_answer.answer.parts import question_parts  # noqa: E402
 from rag_answer.audit.judge import LlmJudge  # noqa: E402
+from rag_answer.audit.sentences import claim_text  # noqa: E402
 from rag_answer.citations import GAP_PHRASE  # noqa: E402
 from rag_answer.embedder import get_embedder  # noqa: E402
 from rag_answer.llm import load_generator  # noqa: E402
@@ -49,7 +50,7 @@ def part_rows(path: Path, result: dict, judge: LlmJudge, embedder) -> list[dict]
         is_open = truly_unanswered(embedder.encode([part])[0], asks, open_)
         sentences = [(m.group(0).strip(), m.group(1)) for m in _MARKED.finditer(paragraph)]
         sentences = [(s, i) for s, i in sentences if i in entries and not s.startswith("The recommended model")]
-        p_yes = [round(judge.answers(part, s, entries[i]), 4) for s, i in sentences]
+        p_yes = [round(judge.answers(part, claim_text(s), entries[i]), 4) for s, i in sentences]  # as the answer path
         rows.append({"file": path.name, "part": n, "text": part, "open": is_open, "gap_said": GAP_PHRASE in paragraph,
                      "sentences": [s for s, _ in sentences], "p_yes": p_yes})  # fmt: skip
         print(path.name[:3], n, is_open, p_yes, part[:60], flush=True)
@@ -73,10 +74,11 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--run", type=Path, help="the run's folder of answers (default: the split's committed run)")
     args = parser.parse_args()
     settings = Settings(model=args.model, threads=args.threads)
     judge, embedder = LlmJudge(load_generator(settings)), get_embedder()
-    run = ROOT / "eval" / "results" / "fields" / args.split / f"rag-{args.model}"
+    run = args.run or ROOT / "eval" / "results" / "fields" / args.split / f"rag-{args.model}"
     rows = []
     for path in prompt_files(args.split):
         result = json.loads((run / f"{path.stem}.json").read_text("utf-8"))
