@@ -80,8 +80,10 @@ FITS, MISFIT_COSINE = 0.85, 0.3
 FIT_CALIBRATED = frozenset({"qwen2.5-coder-1.5b"})  # the answering models whose P(yes) these cuts were tuned on
 # P(yes) that a sentence gives what its part of the question asks (LlmJudge.answers): where no shown sentence
 # reaches it, the part is said to be left open. Tuned on the dev split (eval/tune_answers.py, 22 files, 55 judged
-# parts): at 0.6 it finds 5 of the 11 parts the labels leave open and calls 1 of 44 answered parts open; at 0.65
-# 7 of 11 but 4 of 44. A false "the sources do not say" is a wrong statement, so the lower cut. The cut holds for
+# parts) with the markers left in the sentences: at 0.6 it found 5 of the 11 parts the labels leave open and
+# called 1 of 44 answered parts open; at 0.65 7 of 11 but 4 of 44. Measured as judged here (no markers), 0.6
+# finds 6 of 11 and calls 4 of 44 open (eval/results/answers/dev-*.json): not retuned yet. A false "the sources
+# do not say" is a wrong statement, so the lower cut. The cut holds for
 # the judge it was tuned with: another judge (the 0.5B hid the example's Skin Game sentence, the one about training
 # data) skips this step until it is tuned.
 ANSWERS = 0.6
