@@ -166,7 +166,8 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
         print(f"{kind}:{model} {path.name} {record['seconds']}s {record['metrics']['verdicts']}", flush=True)
 
 
-_STATED_GAP = re.compile(r'do not say: "([^"]+)"')
+# both ways an answer states a gap: no sentence on the part's topic, or none that gives what it asks
+_STATED_GAP = re.compile(r'(?:do not say: "([^"]+)"|No supplied source answers "([^"]+)" directly)')
 
 
 def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
@@ -176,7 +177,7 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
 
     stated = false = 0
     for row in rows:
-        parts = _STATED_GAP.findall(row["answer"])
+        parts = [a or b for a, b in _STATED_GAP.findall(row["answer"])]
         if not parts:
             continue
         labels = json.loads((FIELDS / "labels" / f"{row['file'][:3]}.json").read_text("utf-8"))
@@ -188,6 +189,17 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
             stated += 1
             false += not truly_unanswered(vector, ask_v, opened)
     return stated, false
+
+
+def relevant_tangential(row: dict[str, Any]) -> tuple[int, int]:
+    """(part-4 items labelled tangential, of those the labels call relevant)."""
+    labels = json.loads((FIELDS / "labels" / f"{row['file'][:3]}.json").read_text("utf-8"))
+    from rag_answer.sources import load_source
+
+    source = load_source(FIELDS / "prompts" / row["file"])
+    relevant = {entry.id for entry in source.entries if entry.title in labels["relevant"]}
+    said = re.findall(r"^- \[@([a-z0-9-]+)\] Tangential:", row["answer"], re.MULTILINE)
+    return len(said), sum(entry_id in relevant for entry_id in said)
 
 
 def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
@@ -216,6 +228,8 @@ def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
             "unfit_model_said": f"{sum(x['says_unfit'] for x in unfit)}/{len(unfit)}",
             "gaps_said": f"{sum(x['says_gap'] for x in gaps)}/{len(gaps)}",
             "gaps_stated_false": "{1}/{0}".format(*false_gaps(rows, embedder)),
+            "relevant_called_tangential": "{1}/{0}".format(*map(sum, zip(*map(relevant_tangential, rows), strict=True)))
+            if rows[0]["system"] == "rag" else None,
             "refused": sum(r["refused"] for r in rows),
             "links_rejected": sum(x["links_rejected"] for x in m),
             "seconds_median": sorted(r["seconds"] for r in rows)[len(rows) // 2],

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import re
 
-from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES, TANGENTIAL, Draft, Evidence
+from rag_answer.answer.draft import (
+    DIRECT,
+    FIT_NO,
+    FIT_UNCLEAR,
+    FIT_YES,
+    ON_TOPIC,
+    PARTIAL,
+    TANGENTIAL,
+    Draft,
+    Evidence,
+)
 from rag_answer.answer.namesake import namesake
 from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
 from rag_answer.answer.reading import Reading
@@ -182,9 +192,9 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
 
 def part4_order(draft: Draft) -> list[Reading]:
     """Most relevant first: entries that answer (direct, then partial), a name-only model that fits right after
-    the direct ones (or right after the entry that shares its name), then tangential entries, then a name-only
-    model that does not fit."""
-    rank = {"direct": 0, "partial": 2, TANGENTIAL: 4}
+    the direct ones (or right after the entry that shares its name), then entries on the topic that answer no
+    part, then tangential entries, then a name-only model that does not fit."""
+    rank = {DIRECT: 0, PARTIAL: 2, ON_TOPIC: 3, TANGENTIAL: 4}
     positions = {reading.entry.id: n for n, reading in enumerate(draft.readings)}
 
     def key(pair: tuple[int, Reading]) -> tuple[int, float]:

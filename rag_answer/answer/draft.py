@@ -10,7 +10,10 @@ from rag_answer.answer.reading import Reading
 from rag_answer.entries import Entry
 
 DIRECT, PARTIAL, TANGENTIAL = "direct", "partial", "tangential"
-LABELS = (DIRECT, PARTIAL, TANGENTIAL)
+# on the question's topic, but no sentence of it was found to answer a part: listed after the answering entries
+# and not labelled tangential (a false "it answers no part of the question" is a wrong statement about a source)
+ON_TOPIC = "on topic"
+LABELS = (DIRECT, PARTIAL, ON_TOPIC, TANGENTIAL)
 FIT_YES, FIT_NO, FIT_UNCLEAR = "yes", "no", "unclear"
 
 
@@ -51,7 +54,7 @@ class Draft:
     task: str
     readings: list[Reading]  # most relevant first
     evidence: list[list[Evidence]]  # per part
-    labels: dict[str, str] = field(default_factory=dict)  # entry id -> DIRECT / PARTIAL / TANGENTIAL
+    labels: dict[str, str] = field(default_factory=dict)  # entry id -> DIRECT / PARTIAL / ON_TOPIC / TANGENTIAL
     fits: dict[str, str] = field(default_factory=dict)  # name-only model id -> FIT_YES / FIT_NO / FIT_UNCLEAR
     repairs: list[str] = field(default_factory=list)
     open_parts: set[int] = field(default_factory=set)  # parts whose sentences do not give what they ask: a gap
