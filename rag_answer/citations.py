@@ -29,8 +29,15 @@ def is_refusal(text: str) -> bool:
 GAP_PHRASE = "The supplied sources do not say"
 
 
-def gap_sentence(part: str) -> str:
-    return f'{GAP_PHRASE}: "{part}"'
+def gap_sentence(part: str, *, led: bool = False) -> str:
+    """led: the part is already stated as its paragraph's lead (part_lead), so it is not quoted again."""
+    return GAP_PHRASE if led else f'{GAP_PHRASE}: "{part}"'
+
+
+def part_lead(part: str) -> str:
+    """A part of a question of several parts, stated in bold before its paragraph, so each reads as the answer to
+    what was asked ("**Will it run offline on my phone?** The supplied sources do not say.")."""
+    return f"**{part[:1].upper()}{part[1:]}**"
 
 
 # Said where sentences on a part's topic were found but none gives what it asks (the judge's view, not a proof
@@ -39,8 +46,8 @@ def gap_sentence(part: str) -> str:
 OPEN_PHRASE = "No supplied source answers"
 
 
-def open_sentence(part: str) -> str:
-    return f'{OPEN_PHRASE} "{part}" directly.'
+def open_sentence(part: str, *, led: bool = False) -> str:
+    return f"{OPEN_PHRASE} this directly." if led else f'{OPEN_PHRASE} "{part}" directly.'
 
 
 def name_only_model_sentence(entry_id: str) -> str:
@@ -68,7 +75,7 @@ PROGRAM_SENTENCES = re.compile(
     "|".join(
         [
             re.escape(GAP_PHRASE) + r'(?:: "[^"\n]*")?\.?',
-            re.escape(OPEN_PHRASE) + r' "[^"\n]*" directly\.',
+            re.escape(OPEN_PHRASE) + r'(?: "[^"\n]*"| this) directly\.',
             r"(?:\[@[a-z0-9-]+\] )?Tangential: it answers no part of the question\.",
             r"The recommended model \[@[a-z0-9-]+\] is listed by name only: the supplied sources cannot confirm "
             r"that it fits this question\.",

@@ -27,6 +27,7 @@ from rag_answer.citations import (
     name_states_sentence,
     namesake_sentence,
     open_sentence,
+    part_lead,
 )
 from rag_answer.entries import Entry
 
@@ -98,18 +99,20 @@ def answer_segments(draft: Draft) -> list[Segment]:
     each name-only model's name states (full form)."""
     paragraphs: list[list[Segment]] = []
     budget = part_budget(len(draft.plan.parts))
+    led = len(draft.plan.parts) > 1  # each part stated before its paragraph
     for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=True)):
         chosen = [item for item in items if item.checked][:budget]
         if n not in draft.open_parts:  # a sentence judged not to give what the part asks is not shown
             chosen = [item for item in chosen if not item.off_part]
         # the sentence that best gives what the part asks first (the judge's P; stable, so ties keep their order)
         chosen.sort(key=lambda item: -(item.answers or 0.0))
+        lead: list[Segment] = [(part_lead(part) + " ", True)] if led else []
         if chosen and n not in draft.open_parts:
-            paragraphs.append([seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
+            paragraphs.append(lead + [seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
         elif chosen:  # on the part's topic, but no sentence gives what it asks: said, with the closest one
-            paragraphs.append([(open_sentence(part), True), (" ", True), (chosen[0].text, False)])
+            paragraphs.append([*lead, (open_sentence(part, led=led), True), (" ", True), (chosen[0].text, False)])
         else:
-            paragraphs.append([(gap_sentence(part) + ".", True)])
+            paragraphs.append([*lead, (gap_sentence(part, led=led) + ".", True)])
     if draft.plan.full:
         fits = draft.fits
         entries = draft.plan.context.entries

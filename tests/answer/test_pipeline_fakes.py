@@ -14,7 +14,7 @@ from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES
 from rag_answer.answer.reading import parse_reading
 from rag_answer.answer.stages import Answerer
 from rag_answer.audit import extract_links
-from rag_answer.citations import GAP_PHRASE, REFUSAL_PHRASE
+from rag_answer.citations import GAP_PHRASE, REFUSAL_PHRASE, part_lead
 from rag_answer.index_store import build_index
 from rag_answer.settings import load_settings
 from rag_answer.sources import load_source
@@ -46,6 +46,11 @@ def ask(index, embedder, generator, settings, question: str, **kwargs):
         question, index, embedder, generator, settings, source_nos=[0], on_text=shown.append, **kwargs
     )
     return result, "".join(shown)
+
+
+def gap(part: str) -> str:
+    """A part of a question of several that no entry answers, as the answer says it."""
+    return f"{part_lead(part)} {GAP_PHRASE}."
 
 
 def question_of(index) -> str:
@@ -113,7 +118,7 @@ def test_when_no_entry_answers_the_gap_is_said_plainly(example_index, real_embed
     silent = {title: text.split("\nAnswer:")[0] + "\nAnswer: none." if "Answer:" in text else text
               for title, text in READINGS.items()}  # fmt: skip
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(silent)), settings, question_of(example_index))
-    assert result.sections["answer"].startswith(GAP_PHRASE)
+    assert result.sections["answer"].startswith(gap(result.parts[0]))
     assert not result.refused
 
 
@@ -140,7 +145,8 @@ def test_follow_up_gets_the_short_form(example_index, real_embedder, settings) -
     result, shown = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings,
                         "Which paper is about skin, and what data does it use?", history=history)  # fmt: skip
     assert not result.text.startswith("### 1. Task")
-    assert result.sections["answer"].startswith("DINOv2 is trained and evaluated on three benchmark datasets")
+    assert result.sections["answer"].startswith("**Which paper is about skin?** DINOv2 is trained and evaluated on "
+                                                "three benchmark datasets")  # fmt: skip
     assert "### Sources" in result.text and shown == result.text
 
 
@@ -186,9 +192,9 @@ def test_a_gap_is_said_only_for_a_part_no_entry_answers(example_index, real_embe
     assert result.parts[2] == EXTRA_PART
     # an invented answer (the judge finds it unstated, and no sentence of the entry bears on the part) does not
     # hide the gap either: the part's gap is said in both cases
-    assert f'{GAP_PHRASE}: "{EXTRA_PART}"' in result.sections["answer"]
+    assert gap(EXTRA_PART) in result.sections["answer"]
     assert "3,000 euros" not in result.text
-    assert f'{GAP_PHRASE}: "what tricks keep resolution so high?"' in result.sections["answer"]  # part 2: no entry
+    assert gap("what tricks keep resolution so high?") in result.sections["answer"]  # part 2: no entry
 
 
 PARTS = {
@@ -253,7 +259,7 @@ def test_an_entry_sentence_that_plainly_answers_a_part_the_reading_left_empty_an
     # a question no sentence is close to keeps its plain gap: nothing loosely related stands in
     far, _ = ask(example_index, real_embedder, FakeGenerator(script(SILENT)), settings,
                  "Which GPU and batch size do the authors use for skin disease classification?")  # fmt: skip
-    assert far.sections["answer"].startswith(GAP_PHRASE)
+    assert far.sections["answer"].startswith(f'{GAP_PHRASE}: "{far.parts[0]}".')  # one part: quoted, no lead
 
 
 def test_a_reading_that_names_the_entry_and_writes_none_points_at_its_nearest_sentence(
@@ -278,7 +284,7 @@ def test_a_stand_in_that_does_not_bear_on_the_part_gives_way_to_the_gap(example_
                 "in real time."}  # fmt: skip
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=0.0), settings, question)
     assert result.parts[2] == "would it run on a Raspberry Pi?"
-    assert f'{GAP_PHRASE}: "would it run on a Raspberry Pi?"' in result.sections["answer"]
+    assert gap("would it run on a Raspberry Pi?") in result.sections["answer"]
     assert "Raspberry Pi in real time" not in result.text
     assert any("does not bear on this part of the question" in note for note in result.repairs), result.repairs
 
@@ -298,11 +304,12 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                         question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
-    said_open = first.startswith(f'No supplied source answers "{result.parts[0]}" directly. The Skin Game trains')
+    said_open = first.startswith(f"{part_lead(result.parts[0])} No supplied source answers this directly. The Skin "
+                                 "Game trains")  # fmt: skip
     assert said_open is not answers
     assert "DINOv2-Large" in first  # shown either way: as the answer, or as the closest sentence after the gap
     assert any("leave part 1 open" in repair for repair in result.repairs) is not answers
-    assert _is_program(result, f'No supplied source answers "{result.parts[0]}" directly.') is not answers
+    assert _is_program(result, "No supplied source answers this directly.") is not answers
     assert not _is_program(result, "The Skin Game trains DINOv2-Large")  # the model's sentence is a claim
 
 
@@ -411,7 +418,7 @@ def test_a_judge_the_part_cut_was_not_tuned_with_leaves_the_parts_as_read(
                               in suffix else 0.99)  # fmt: skip
     result, _ = ask(example_index, real_embedder, generator, settings, question_of(example_index))
     first = result.sections["answer"].split("\n\n")[0]
-    assert first.startswith("The Skin Game trains DINOv2-Large")
+    assert first.startswith(f"{part_lead(result.parts[0])} The Skin Game trains DINOv2-Large")
     assert not any("give what the question asks" in str(call["suffix"]) for call in generator.calls)
 
 
@@ -446,3 +453,29 @@ def test_an_entry_with_no_answering_sentence_is_tangential_only_when_off_the_top
     hi4d = next(line for line in papers if line.startswith("- [@hi4d-4d-instance]"))
     assert "Tangential" not in skin and "Tangential: it answers no part of the question" in hi4d
     assert papers.index(skin) < papers.index(hi4d)
+
+
+def test_before_a_part_is_said_open_the_nearest_summary_sentence_is_judged(
+    example_index, real_embedder, judged_settings
+) -> None:
+    """No reading gave a sentence for part 2 ("what tricks keep resolution so high?"); the matting paper's own
+    sentence nearest to it is judged to give what it asks, so it is shown (third person, cited) instead of the gap,
+    and its entry is no longer tangential. Test f08's "do we need a separate OCR step?" had been said to be open
+    beside Donut's "OCR-free" summary."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha, "
+                "a refinement framework for image matting.\nPart 1: none.\nPart 2: none."}  # fmt: skip
+
+    def judge(prefix: str, suffix: str) -> float:  # the part judge: only the sparse-convolution sentence answers
+        if "give what the question asks for" in suffix:
+            return 0.9 if "sparse convolution" in suffix or "DINOv2" in suffix else 0.1
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    second = result.sections["answer"].split("\n\n")[1]
+    assert second.startswith(f"{part_lead(result.parts[1])} A sparse convolution-based optimization scheme")
+    assert second.endswith("[@enhancing-image-matting].") and GAP_PHRASE not in second
+    assert result.labels["enhancing-image-matting"] == "partial"
+    assert any("part 2 ('what tricks keep resolution so high?') is answered by [@enhancing-image-matting]" in r
+               for r in result.repairs)  # fmt: skip

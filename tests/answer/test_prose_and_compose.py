@@ -108,8 +108,9 @@ def test_compose_answers_each_part_or_names_it_as_left_open(example) -> None:
     text, _ = join_segments(compose_segments(_draft(example, fits=FIT_YES, states="text-to-image generation",
                                                     workflow="Input: a prompt\nOutput: an image.")))  # fmt: skip
     answer = split_sections(text)["answer"]
-    assert answer.startswith("The Skin Game uses dermatology photos [@the-skin-game].")
-    assert f'{GAP_PHRASE}: "what tricks keep resolution high?".' in answer
+    # each part of a question of several is stated before its paragraph, so the gap needs no quote
+    assert answer.startswith("**What data trains it?** The Skin Game uses dermatology photos [@the-skin-game].")
+    assert f"\n\n**What tricks keep resolution high?** {GAP_PHRASE}.\n\n" in answer
     assert "which states its task: text-to-image generation; the supplied sources say nothing more" in answer
     assert "does not fit" not in answer
 
@@ -289,6 +290,8 @@ def test_abstract_openers_are_not_carried_into_the_answer() -> None:
     assert third_person("To address these issues, in this paper, we introduce an OCR-free model.", "Donut") == (
         "Donut introduces an OCR-free model.")  # fmt: skip
     assert third_person("Surprisingly, machine learning identifies a signal.", "X") == "Machine learning identifies a signal."
+    # a summary sentence shown on its own before a gap would be said: its link to the sentence before is gone
+    assert third_person("Additionally, a sparse scheme recovers details.", "X") == "A sparse scheme recovers details."
     assert third_person("To address dataset bias, we train on more data.", "X") == (
         "To address dataset bias, the authors train on more data.")  # a purpose with content stays  # fmt: skip
 

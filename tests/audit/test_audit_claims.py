@@ -140,7 +140,9 @@ def test_program_written_lines_are_not_claims(example, embedder) -> None:
     text = (
         "### Sources\n- [@the-skin-game] The Skin Game (paper): Paper: http://arxiv.org/pdf/2502.02500v1.pdf\n"
         "- Input: a prompt -> Model: [@txt2img-stablediffusionv1] -> Output: an image.\n"
-        'The supplied sources do not say: "what tricks keep resolution so high?"\n'
+        'The supplied sources do not say: "what tricks keep resolution so high?"\n\n'
+        "**What tricks keep resolution so high?** The supplied sources do not say.\n\n"
+        "**Does it work on video?** No supplied source answers this directly.\n"
     )
     assert audit(text, example, embedder=embedder).claims == []
 

@@ -1,0 +1,90 @@
+"""Before a part is said to be left open, do the entries' own sentences give what it asks? For every part of every
+question of a split: the supplied summaries' sentences nearest to the part (MiniLM cosine), each judged by the
+part judge (LlmJudge.answers, as the answer path asks it), against the labels' unanswered parts. Combined with
+eval/tune_answers.py's rows (the judge's P for the sentences an answer showed), a sweep over the cut and the
+number of sentences judged shows the open parts still found and the answered parts still called open.
+
+    python eval/tune_spans.py --split dev     # tuned on it
+    python eval/tune_spans.py --split test    # reported, nothing tuned on it
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eval.fields.gaps import open_asks, truly_unanswered  # noqa: E402
+from eval.fields.split import ROOT as FIELDS  # noqa: E402
+from eval.fields.split import code_version, prompt_files  # noqa: E402
+from rag_answer.answer.parts import question_parts  # noqa: E402
+from rag_answer.answer.stages import span_candidates  # noqa: E402
+from rag_answer.audit.judge import LlmJudge  # noqa: E402
+from rag_answer.embedder import get_embedder  # noqa: E402
+from rag_answer.llm import load_generator  # noqa: E402
+from rag_answer.settings import Settings  # noqa: E402
+from rag_answer.sources import load_source  # noqa: E402
+
+OUT = ROOT / "eval" / "results" / "answers"
+MOST = 4  # sentences judged per part, at most (the sweep tries 1..MOST)
+
+
+def part_rows(path: Path, judge: LlmJudge, embedder) -> list[dict]:
+    source = load_source(path)
+    question = " ".join((source.question or "").split())
+    parts = question_parts(question) or [question]
+    labels = json.loads((FIELDS / "labels" / f"{path.name[:3]}.json").read_text("utf-8"))
+    asks = embedder.encode(labels["asks"])
+    open_ = open_asks(asks, embedder.encode(labels["unanswered"])) if labels["unanswered"] else set()
+    rows = []
+    for n, part in enumerate(parts):
+        found = span_candidates(part, source.entries, embedder, most=MOST)
+        judged = [{"entry": entry.id, "text": text, "cosine": round(cosine, 4),
+                   "p_yes": round(judge.answers(part, text, entry), 4)} for entry, text, cosine in found]  # fmt: skip
+        rows.append({"file": path.name, "part": n, "text": part,
+                     "open": truly_unanswered(embedder.encode([part])[0], asks, open_), "spans": judged})  # fmt: skip
+        print(path.name[:3], n, rows[-1]["open"], [c["p_yes"] for c in judged], part[:60], flush=True)
+    return rows
+
+
+def sweep(rows: list[dict], shown: dict[tuple[str, int], list[float]], cut: float, most: int) -> dict[str, object]:
+    """A part is said open when no shown sentence and none of its `most` nearest spans reaches `cut`; parts an
+    answer showed no sentence for count too (the spans alone decide)."""
+    said_open = [r for r in rows if max(shown.get((r["file"], r["part"]), []) + [c["p_yes"] for c in r["spans"][:most]],
+                                        default=0.0) < cut]  # fmt: skip
+    return {
+        "cut": cut,
+        "spans": most,
+        "open_found": sum(r["open"] for r in said_open),
+        "open_total": sum(r["open"] for r in rows),
+        "answered_called_open": sum(not r["open"] for r in said_open),
+        "answered_total": sum(not r["open"] for r in rows),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    settings = Settings(model=args.model, threads=args.threads)
+    judge, embedder = LlmJudge(load_generator(settings)), get_embedder()
+    rows = [row for path in prompt_files(args.split) for row in part_rows(path, judge, embedder)]
+    answers = OUT / f"{args.split}-{args.model}.json"  # eval/tune_answers.py: P for the sentences shown
+    shown = {(r["file"], r["part"]): r["p_yes"] for r in json.loads(answers.read_text("utf-8"))["rows"]}
+    table = [sweep(rows, shown, cut / 100, most) for cut in range(40, 81, 5) for most in range(0, MOST + 1)]
+    summary = {"split": args.split, "model": args.model, "code": code_version(), "rows": rows, "sweep": table}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"spans-{args.split}-{args.model}.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    for row in table:
+        print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
