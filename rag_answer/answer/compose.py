@@ -143,16 +143,20 @@ def name_states(reading: Reading, fits: str, entries: list[Entry] | None = None)
                              fits)  # fmt: skip
 
 
-def workflow_segments(reading: Reading, fits: str) -> list[Segment]:
+def workflow_segments(reading: Reading, fits: str, entries: list[Entry] | None = None) -> list[Segment]:
     """One workflow line for a recommended model. A name-only model's input and output are only what its name
-    states (drafted without the question); where the name states none, the line says so instead of guessing."""
+    states (drafted without the question); where the name states none, the line says so instead of guessing, and
+    points at the supplied entry that shares its name or link (its paper may say what goes in and out: "the
+    sources give none" was false for test f06's Grounding DINO and f16's HT Demucs)."""
     entry, name = reading.entry, entry_name(reading.entry)
     given, back = reading.input, reading.output
     if is_name_only(entry):
         given, back = (value if _stated(value, entry) else "" for value in (given, back))
         if not (given or back):
-            return [(f"- {name} {marker(entry.id)}: its name states no input or output, and the sources give none.",
-                     True)]  # fmt: skip
+            kin = namesake(entry, entries or [])
+            rest = (f"; see {entry_name(kin.entry)} {marker(kin.entry.id)}, which shares its "
+                    f"{'name' if kin.piece else 'link'}" if kin else ", and the sources give none")  # fmt: skip
+            return [(f"- {name} {marker(entry.id)}: its name states no input or output{rest}.", True)]
         given, back = given or "not stated by its name", back or "not stated by its name"
     if not (given and back):
         return []
@@ -220,7 +224,7 @@ def compose_segments(draft: Draft) -> list[Segment]:
         return [*answer, ("\n", True)]
     segments: list[Segment] = [(f"{TASK_HEADING}\n{draft.task}\n\n{ANSWER_HEADING}\n", True), *answer, ("\n", True)]
     models = [r for r in part4_order(draft) if r.entry.kind == "model"]
-    lines = [workflow_segments(r, draft.fits.get(r.entry.id, FIT_UNCLEAR)) for r in models]
+    lines = [workflow_segments(r, draft.fits.get(r.entry.id, FIT_UNCLEAR), draft.plan.context.entries) for r in models]
     flow = [seg for line in lines if line for seg in [*line, ("\n", True)]]
     if flow:
         segments += [(f"\n{WORKFLOW_HEADING}\n", True), *flow]

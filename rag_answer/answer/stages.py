@@ -105,11 +105,14 @@ FIT_CALIBRATED = frozenset({"qwen2.5-coder-1.5b"})  # the answering models whose
 # data) skips this step until it is tuned.
 ANSWERS = 0.55
 ANSWERS_BY_JUDGE = {"qwen2.5-coder-1.5b": ANSWERS}
-# Before a part is said to be open, the entries' summary sentences nearest to it (this many) are judged too, and
-# one that gives what the part asks is shown instead (eval/tune_spans.py, dev): at the 0.55 cut with one sentence,
-# 6 of 11 open parts found and 1 of 44 answered parts called open (0.6 with none, the session-7 path: 6 of 11 and
-# 4 of 44; 0.5 with one: 5 of 11, 0 of 44; more sentences found fewer open parts without fewer false ones).
-SPANS_BEFORE_A_GAP = 1
+# Per part, the entries' summary sentences nearest to it (this many) are judged too, and one that gives what the
+# part asks better than the readings' sentences is shown first; so a part is said to be open only when it does
+# not give it either (eval/tune_spans.py, dev): at the 0.55 cut with one sentence, 6 of 11 open parts found and 1
+# of 44 answered parts called open (0.6 with none, the session-7 path: 6 of 11 and 4 of 44; 0.5 with one: 5 of 11,
+# 0 of 44; more sentences found fewer open parts without fewer false ones).
+SPANS_PER_PART = 1
+# A summary sentence this close to a shown sentence (MiniLM cosine) says it again: a reading often copies one.
+SAME_SENTENCE = 0.9
 
 
 def entry_scores(context: Context) -> dict[str, float]:
@@ -349,8 +352,9 @@ class Answerer:
             for item, score in zip(shown, scores, strict=True):
                 item.answers = score
                 judged[item.entry.id] = judged.get(item.entry.id, False) or score >= cut
-            if max(scores, default=0.0) < cut and (span := self._answering_span(draft, n, judge, cut)) is not None:
-                items.insert(0, span)  # an entry's own sentence gives what the part asks: shown first, not a gap
+            best = max(scores, default=0.0)
+            if (span := self._answering_span(draft, n, judge, max(cut, best), shown)) is not None:
+                items.insert(0, span)  # an entry's own sentence gives what the part asks best: shown first
                 shown.insert(0, span)
                 scores.insert(0, span.answers or 0.0)
                 judged[span.entry.id] = True
@@ -377,21 +381,28 @@ class Answerer:
                 draft.labels[entry_id] = ON_TOPIC  # was wrong about EEND for overlap (test f12) and the NER paper
         return found
 
-    def _answering_span(self, draft: Draft, n: int, judge: PartJudge, cut: float) -> Evidence | None:
-        """Before part n is said to be left open: the read entries' summary sentence nearest to it (MiniLM), if the
-        judge finds that it gives what the part asks and it passes the claim check. The reading's one sentence
-        per entry can miss it: test f08's "do we need a separate OCR step?" was said to be open beside Donut's
-        "OCR-free" summary."""
+    def _answering_span(
+        self, draft: Draft, n: int, judge: PartJudge, above: float, shown: list[Evidence]
+    ) -> Evidence | None:
+        """The read entries' summary sentence nearest to part n (MiniLM), when the judge finds that it gives what
+        the part asks (P at least `above`: the cut, and every shown sentence's P), it is not one of the shown
+        sentences again, and it passes the claim check. The reading's one sentence per entry can miss it, or say it
+        vaguely: test f08's "do we need a separate OCR step?" was said to be open beside Donut's "OCR-free"
+        summary, and f06 gave Grounding DINO's "remarkable performance" rather than its zero-shot AP."""
         part = draft.plan.parts[n]
-        found = span_candidates(part, draft.plan.to_read, self.embedder, most=SPANS_BEFORE_A_GAP)
+        found = span_candidates(part, draft.plan.to_read, self.embedder, most=SPANS_PER_PART)
         for entry, text, _cosine in found:
+            if shown:
+                vectors = self.embedder.encode([text] + [claim_text(item.text) for item in shown])
+                if float((vectors[1:] @ vectors[0]).max()) >= SAME_SENTENCE:
+                    continue
             score = judge.answers(part, text, entry)
-            if score < cut:
+            if score < above:
                 continue
             item = Evidence(entry, n, cited(text, entry), cited(text, entry), answers=score)
             reason = self._failure(item.text, entry, draft.plan.context.entries)
             if reason is None:
-                draft.repairs.append(f"part {n + 1} ({part!r}) is answered by [@{entry.id}]'s own sentence "
+                draft.repairs.append(f"part {n + 1} ({part!r}) is answered best by [@{entry.id}]'s own sentence "
                                      f"(P(answers) {score:.2f}), which no reading gave: {item.text!r}")  # fmt: skip
                 return item
         return None

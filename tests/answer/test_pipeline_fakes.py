@@ -477,5 +477,30 @@ def test_before_a_part_is_said_open_the_nearest_summary_sentence_is_judged(
     assert second.startswith(f"{part_lead(result.parts[1])} A sparse convolution-based optimization scheme")
     assert second.endswith("[@enhancing-image-matting].") and GAP_PHRASE not in second
     assert result.labels["enhancing-image-matting"] == "partial"
-    assert any("part 2 ('what tricks keep resolution so high?') is answered by [@enhancing-image-matting]" in r
+    assert any("part 2 ('what tricks keep resolution so high?') is answered best by [@enhancing-image-matting]" in r
                for r in result.repairs)  # fmt: skip
+
+
+@pytest.mark.parametrize("written", ["Mask2Alpha uses self-supervised Vision Transformer features as semantic priors.",
+                                     "A sparse convolution-based optimization scheme allows Mask2Alpha to recover "
+                                     "high-resolution details through progressive refinement."])  # fmt: skip
+def test_a_summary_sentence_that_answers_a_part_better_than_the_reading_is_shown_first_and_once(
+    example_index, real_embedder, judged_settings, written: str
+) -> None:
+    """The reading's sentence for part 2 answers it (P 0.7); the paper's own sentence nearest to the part answers
+    it better (P 0.95) and is shown first, unless the reading already says it (then it is not said twice)."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha, "
+                f"a refinement framework for image matting.\nPart 1: none.\nPart 2: {written}"}  # fmt: skip
+
+    def judge(prefix: str, suffix: str) -> float:
+        if "give what the question asks for" in suffix:
+            return 0.95 if "sparse convolution" in suffix else 0.7
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    second = result.sections["answer"].split("\n\n")[1]
+    assert second.startswith(f"{part_lead(result.parts[1])} A sparse convolution-based optimization scheme allows")
+    assert second.count("sparse convolution") == 1
+    assert ("semantic priors" in second) is ("semantic priors" in written)  # the reading's sentence still shown

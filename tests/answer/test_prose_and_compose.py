@@ -209,6 +209,12 @@ def test_a_workflow_that_only_repeats_the_models_name_is_not_stated() -> None:
                                                     "no input or output, and the sources give none.", True)]  # fmt: skip
     stated = parse_reading(entry, "Task: snow removal.\nInput: a snowy photo\nOutput: a clear photo.")
     assert workflow_segments(stated, FIT_YES)[0][0].startswith("- Input: a snowy photo -> Model: WeatherRemoval")
+    # a supplied paper shares its link: the sources may well say what goes in and out, so the line points there
+    paper = Entry("desnow", "paper", "Removing snow from photos", None, "https://github.com/x/y",
+                  "The authors remove snow from single photos.", Origin("f", 5))  # fmt: skip
+    assert workflow_segments(neither, FIT_YES, [entry, paper]) == [(
+        "- WeatherRemoval-CLAIO-DeSnow [@weatherremoval]: its name states no input or output; see the paper on "
+        "removing snow from photos [@desnow], which shares its link.", True)]  # fmt: skip
 
 
 @pytest.mark.parametrize(
