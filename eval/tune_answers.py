@@ -25,7 +25,7 @@ from eval.fields.split import ROOT as FIELDS  # noqa: E402
 from eval.fields.split import code_version, prompt_files  # noqa: E402
 from rag_answer.answer.parts import question_parts  # noqa: E402
 from rag_answer.audit.judge import LlmJudge  # noqa: E402
-from rag_answer.audit.sentences import claim_text  # noqa: E402
+from rag_answer.audit.sentences import claim_text, split_plain  # noqa: E402
 from rag_answer.citations import GAP_PHRASE  # noqa: E402
 from rag_answer.embedder import get_embedder  # noqa: E402
 from rag_answer.llm import load_generator  # noqa: E402
@@ -33,7 +33,7 @@ from rag_answer.settings import Settings  # noqa: E402
 from rag_answer.sources import load_source  # noqa: E402
 
 OUT = ROOT / "eval" / "results" / "answers"
-_MARKED = re.compile(r"[^.!?]*?\[@([a-z0-9-]+)\][.!?]?")
+_MARKED = re.compile(r"\[@([a-z0-9-]+)\]")
 
 
 def part_rows(path: Path, result: dict, judge: LlmJudge, embedder) -> list[dict]:
@@ -48,7 +48,10 @@ def part_rows(path: Path, result: dict, judge: LlmJudge, embedder) -> list[dict]
     rows = []
     for n, (part, paragraph) in enumerate(zip(parts, paragraphs, strict=False)):
         is_open = truly_unanswered(embedder.encode([part])[0], asks, open_)
-        sentences = [(m.group(0).strip(), m.group(1)) for m in _MARKED.finditer(paragraph)]
+        # the audit's sentence split: a stop inside "15.5B" or "e.g." ends nothing (a regex on "." had judged
+        # fragments such as "83 on code-to-documentation generation")
+        pieces = [paragraph[a:b].strip() for a, b in split_plain(paragraph)]
+        sentences = [(piece, m.group(1)) for piece in pieces if (m := _MARKED.search(piece))]
         sentences = [(s, i) for s, i in sentences if i in entries and not s.startswith("The recommended model")]
         p_yes = [round(judge.answers(part, claim_text(s), entries[i]), 4) for s, i in sentences]  # as the answer path
         rows.append({"file": path.name, "part": n, "text": part, "open": is_open, "gap_said": GAP_PHRASE in paragraph,

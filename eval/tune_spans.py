@@ -6,6 +6,7 @@ number of sentences judged shows the open parts still found and the answered par
 
     python eval/tune_spans.py --split dev     # tuned on it
     python eval/tune_spans.py --split test    # reported, nothing tuned on it
+    python eval/tune_spans.py --split dev --reuse   # the sweep again, after tune_answers.py ran again
 """
 
 from __future__ import annotations
@@ -71,16 +72,21 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="sweep the rows judged before (after tune_answers.py)")
     args = parser.parse_args()
-    settings = Settings(model=args.model, threads=args.threads)
-    judge, embedder = LlmJudge(load_generator(settings)), get_embedder()
-    rows = [row for path in prompt_files(args.split) for row in part_rows(path, judge, embedder)]
+    target = OUT / f"spans-{args.split}-{args.model}.json"
+    if args.reuse:
+        rows = json.loads(target.read_text("utf-8"))["rows"]
+    else:
+        settings = Settings(model=args.model, threads=args.threads)
+        judge, embedder = LlmJudge(load_generator(settings)), get_embedder()
+        rows = [row for path in prompt_files(args.split) for row in part_rows(path, judge, embedder)]
     answers = OUT / f"{args.split}-{args.model}.json"  # eval/tune_answers.py: P for the sentences shown
     shown = {(r["file"], r["part"]): r["p_yes"] for r in json.loads(answers.read_text("utf-8"))["rows"]}
     table = [sweep(rows, shown, cut / 100, most) for cut in range(40, 81, 5) for most in range(0, MOST + 1)]
     summary = {"split": args.split, "model": args.model, "code": code_version(), "rows": rows, "sweep": table}
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"spans-{args.split}-{args.model}.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    target.write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     for row in table:
         print(row)
     return 0

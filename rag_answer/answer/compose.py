@@ -83,9 +83,15 @@ def answer_sentence(reading: Reading) -> str:
 
 
 def cited(text: str, entry: Entry) -> str:
-    """A sentence with its marker before the final stop."""
+    """A sentence with its marker before the final stop. A sentence cut after "etc." inside a parenthesis keeps
+    its stop and gets the parenthesis closed ("(e.g., wind speed, temperature, etc.) [@pangu]", test f38)."""
     body = sentence(text)
-    return f"{body[:-1]} {marker(entry.id)}{body[-1]}"
+    head, stop = body[:-1], body[-1]
+    if re.search(r"\betc$", head):
+        head += "."
+    if head.count("(") > head.count(")"):
+        head += ")"
+    return f"{head} {marker(entry.id)}{stop}"
 
 
 def part_budget(parts: int) -> int:

@@ -24,6 +24,8 @@ _ACRONYM = re.compile(
     r"\b(?:propose|present|introduce|called|named|dubbed|termed)\b[^.()]{0,60}"
     r"\(([A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9-]*)\)"
 )
+# ... where several capitalised words come before the acronym they make: "Hybrid Transformer Demucs (HT Demucs)".
+_NAME_WITH_ACRONYM = re.compile(r"([A-Z][\w-]*(?: [A-Z][\w-]*){1,4}) \(([A-Z][^()]{1,22})\)")
 _NAME_LIKE = re.compile(r"^[A-Z](?=.*[A-Z0-9])[A-Za-z0-9.-]+$")  # mixed case or an acronym: "StarDist", "AOD-Net"
 _TITLE_BREAK = re.compile(r"\s+(?:with|using|via|through|by|for|from|in|on|towards?|based)\s+", re.IGNORECASE)
 
@@ -44,6 +46,11 @@ def entry_name(entry: Entry) -> str:
         return lead
     match = _INTRODUCED.search(entry.summary)
     if match:
+        whole = _NAME_WITH_ACRONYM.match(entry.summary, match.start(1))
+        if whole:  # "we introduce Hybrid Transformer Demucs (HT Demucs)": the whole name, not "Hybrid"; an
+            # acronym of one word and four letters or more is the name in use ("ALIGNN"), not "SA" nor "PI"
+            acronym = whole.group(2)
+            return acronym if _NAME_LIKE.match(acronym) and len(acronym) >= 4 else whole.group(1)
         name = match.group(1).rstrip(".")
         # a name: mixed case or an acronym ("StarDist"), or a capitalised word the summary keeps using ("Mixtral")
         if _NAME_LIKE.match(name) or len(re.findall(rf"\b{re.escape(name)}\b", entry.summary)) >= 3:
@@ -94,7 +101,12 @@ def deglued(text: str, source: str = "") -> str:
             return run
         return " ".join(_common_words(run) or [run])
 
-    return _LONG.sub(words, _GLUED.sub(split, _respaced(text, source)))
+    text = _LONG.sub(words, _GLUED.sub(split, _respaced(text, source)))
+    # a word said twice in a row ("Gorilla Gorilla is", test f28), unless the source says it so
+    return _REPEATED.sub(lambda m: m.group(0) if m.group(0) in source else m.group(1), text)
+
+
+_REPEATED = re.compile(r"\b([A-Za-z][\w-]{2,})(?: \1\b)+")
 
 
 def _respaced(text: str, source: str) -> str:

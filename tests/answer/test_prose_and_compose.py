@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_answer.answer.compose import compose_segments, name_states, split_sections, workflow_segments
+from rag_answer.answer.compose import cited, compose_segments, name_states, split_sections, workflow_segments
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
@@ -251,6 +251,14 @@ def test_an_entry_is_named_by_the_acronym_its_summary_introduces() -> None:
                  "To this end, we propose a new method called large mask inpainting (LaMa). LaMa is based on x.")  # fmt: skip
     assert entry_name(lama) == "LaMa"
     assert entry_name(paper("wm", "World Models")) == "the paper on World Models"
+    # several capitalised words before their acronym: the whole name (test f16 had "Hybrid"), or the acronym when
+    # it is a name of four letters or more
+    demucs = paper("htd", "Hybrid Transformers for Music Source Separation", "In this work, we introduce Hybrid "
+                   "Transformer Demucs (HT Demucs), an hybrid temporal/spectral bi-U-Net based on Hybrid Demucs.")  # fmt: skip
+    assert entry_name(demucs) == "Hybrid Transformer Demucs"
+    alignn = paper("al", "Atomistic Line Graph Neural Network", "We develop the Atomistic Line Graph Neural Network "
+                   "(ALIGNN), a GNN architecture.")  # fmt: skip
+    assert entry_name(alignn) == "ALIGNN"
 
 
 def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_writes_it_so() -> None:
@@ -313,3 +321,14 @@ def test_a_title_with_a_colon_is_named_by_its_head_and_our_is_not_their() -> Non
     assert deglued("text generation (generating text based onprompting)") == (
         "text generation (generating text based on prompting)")  # fmt: skip
     assert deglued("based reprompting") == "based reprompting"
+
+
+def test_a_word_said_twice_and_a_parenthesis_cut_after_etc_are_mended() -> None:
+    """Seen by the panel: "Gorilla Gorilla is a finetuned LLaMA-based model" (f28) and "(e.g., ... temperature, etc
+    [@pangu-weather-a]." (f38)."""
+    assert deglued("Gorilla Gorilla is a finetuned model") == "Gorilla is a finetuned model"
+    assert deglued("the Gorilla Gorilla", "the Gorilla Gorilla, a species") == "the Gorilla Gorilla"  # the source's
+    pangu = Entry("pangu", "paper", "Pangu-Weather", None, None, "x", Origin("f", 1))
+    assert cited("It predicts variables (e.g., wind speed, temperature, etc.", pangu) == (
+        "It predicts variables (e.g., wind speed, temperature, etc.) [@pangu].")  # fmt: skip
+    assert cited("It predicts wind speed and temperature.", pangu) == "It predicts wind speed and temperature [@pangu]."
