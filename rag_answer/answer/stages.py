@@ -189,10 +189,12 @@ class Answerer:
             stats = call if stats is None else stats.add(call)
             if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
                 reading.offers = third_person(reading.offers, entry_name(entry))
-            if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated
+            if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated; an
+                # aside in brackets is not read from it ("Sentiment analysis (also known as polarity)", test f22)
                 reading.states, reading.input, reading.output = (
                     value if name_supports(value, entry.title) else ""
-                    for value in (reading.states, reading.input, reading.output))  # fmt: skip
+                    for value in (_PARENTHESIS.sub("", v).strip() for v in (reading.states, reading.input,
+                                                                            reading.output)))  # fmt: skip
             readings.append(reading)
             if is_name_only(entry):
                 fits[entry.id] = self._fit(reading, plan.question)
@@ -545,6 +547,7 @@ class Answerer:
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 
 

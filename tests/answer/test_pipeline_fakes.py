@@ -504,3 +504,15 @@ def test_a_summary_sentence_that_answers_a_part_better_than_the_reading_is_shown
     assert second.startswith(f"{part_lead(result.parts[1])} A sparse convolution-based optimization scheme allows")
     assert second.count("sparse convolution") == 1
     assert ("semantic priors" in second) is ("semantic priors" in written)  # the reading's sentence still shown
+
+
+def test_an_aside_in_brackets_does_not_hide_what_a_name_states(example_index, real_embedder, settings) -> None:
+    """Test f22: "Sentiment analysis (also known as polarity)" read from TextClassification-DistilBERT-SST2-Sentiment
+    was dropped as not resting on the name, so the answer said the name states no task."""
+    readings = dict(READINGS)
+    readings["Txt2Img"] = ("Task: image generation from text (also known as prompting).\nInput: a text prompt "
+                           "(a sentence)\nOutput: an image.")  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
+                    question_of(example_index))  # fmt: skip
+    assert "which states its task: image generation from text;" in result.sections["answer"]
+    assert "prompting" not in result.text and "Input: a text prompt -> Model:" in result.sections["workflow"]
