@@ -167,7 +167,8 @@ def run_system(kind: str, model: str, files: list[Path], threads: int, out: Path
 
 
 # both ways an answer states a gap: no sentence on the part's topic, or none that gives what it asks
-_STATED_GAP = re.compile(r'(?:do not say: "([^"]+)"|No supplied source answers "([^"]+)" directly)')
+_STATED_GAP = re.compile(r'(?:do not say: "([^"]+)"|No supplied source answers "([^"]+)" directly'
+                         r"|\*\*([^*\n]+)\*\* (?:The supplied sources do not say|No supplied source answers this))")
 
 
 def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
@@ -177,7 +178,7 @@ def false_gaps(rows: list[dict[str, Any]], embedder: Any) -> tuple[int, int]:
 
     stated = false = 0
     for row in rows:
-        parts = [a or b for a, b in _STATED_GAP.findall(row["answer"])]
+        parts = [a or b or c for a, b, c in _STATED_GAP.findall(row["answer"])]
         if not parts:
             continue
         labels = json.loads((FIELDS / "labels" / f"{row['file'][:3]}.json").read_text("utf-8"))

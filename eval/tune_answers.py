@@ -20,34 +20,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.fields.gaps import open_asks, truly_unanswered  # noqa: E402
-from eval.fields.split import ROOT as FIELDS  # noqa: E402
+from eval.fields.gaps import labelled_parts, open_counts  # noqa: E402
 from eval.fields.split import code_version, prompt_files  # noqa: E402
-from rag_answer.answer.parts import question_parts  # noqa: E402
 from rag_answer.audit.judge import LlmJudge  # noqa: E402
 from rag_answer.audit.sentences import claim_text, split_plain  # noqa: E402
 from rag_answer.citations import GAP_PHRASE  # noqa: E402
 from rag_answer.embedder import get_embedder  # noqa: E402
 from rag_answer.llm import load_generator  # noqa: E402
 from rag_answer.settings import Settings  # noqa: E402
-from rag_answer.sources import load_source  # noqa: E402
 
 OUT = ROOT / "eval" / "results" / "answers"
 _MARKED = re.compile(r"\[@([a-z0-9-]+)\]")
 
 
 def part_rows(path: Path, result: dict, judge: LlmJudge, embedder) -> list[dict]:
-    source = load_source(path)
-    question = " ".join((source.question or "").split())
-    parts = question_parts(question) or [question]
-    labels = json.loads((FIELDS / "labels" / f"{path.name[:3]}.json").read_text("utf-8"))
-    asks = embedder.encode(labels["asks"])
-    open_ = open_asks(asks, embedder.encode(labels["unanswered"])) if labels["unanswered"] else set()
+    source, parts, opens = labelled_parts(path, embedder)
     entries = {entry.id: entry for entry in source.entries}
-    paragraphs = [p for p in result["sections"]["answer"].split("\n\n") if p.strip()]
+    # a part's lead ("**How do they work?** ...") is the question's, not a sentence to judge
+    paragraphs = [re.sub(r"^\*\*[^*\n]+\*\* ", "", p) for p in result["sections"]["answer"].split("\n\n") if p.strip()]
     rows = []
-    for n, (part, paragraph) in enumerate(zip(parts, paragraphs, strict=False)):
-        is_open = truly_unanswered(embedder.encode([part])[0], asks, open_)
+    for n, (part, is_open, paragraph) in enumerate(zip(parts, opens, paragraphs, strict=False)):
         # the audit's sentence split: a stop inside "15.5B" or "e.g." ends nothing (a regex on "." had judged
         # fragments such as "83 on code-to-documentation generation")
         pieces = [paragraph[a:b].strip() for a, b in split_plain(paragraph)]
@@ -63,13 +55,7 @@ def part_rows(path: Path, result: dict, judge: LlmJudge, embedder) -> list[dict]
 def sweep(rows: list[dict], threshold: float) -> dict[str, object]:
     judged = [r for r in rows if r["p_yes"]]
     said_open = [r for r in judged if max(r["p_yes"]) < threshold]
-    return {
-        "threshold": threshold,
-        "open_found": sum(r["open"] for r in said_open),
-        "open_total": sum(r["open"] for r in judged),
-        "answered_called_open": sum(not r["open"] for r in said_open),
-        "answered_total": sum(not r["open"] for r in judged),
-    }
+    return {"threshold": threshold, **open_counts(judged, said_open)}
 
 
 def main() -> int:

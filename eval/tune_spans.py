@@ -19,35 +19,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.fields.gaps import open_asks, truly_unanswered  # noqa: E402
-from eval.fields.split import ROOT as FIELDS  # noqa: E402
+from eval.fields.gaps import labelled_parts, open_counts  # noqa: E402
 from eval.fields.split import code_version, prompt_files  # noqa: E402
-from rag_answer.answer.parts import question_parts  # noqa: E402
 from rag_answer.answer.stages import span_candidates  # noqa: E402
 from rag_answer.audit.judge import LlmJudge  # noqa: E402
 from rag_answer.embedder import get_embedder  # noqa: E402
 from rag_answer.llm import load_generator  # noqa: E402
 from rag_answer.settings import Settings  # noqa: E402
-from rag_answer.sources import load_source  # noqa: E402
 
 OUT = ROOT / "eval" / "results" / "answers"
 MOST = 4  # sentences judged per part, at most (the sweep tries 1..MOST)
 
 
 def part_rows(path: Path, judge: LlmJudge, embedder) -> list[dict]:
-    source = load_source(path)
-    question = " ".join((source.question or "").split())
-    parts = question_parts(question) or [question]
-    labels = json.loads((FIELDS / "labels" / f"{path.name[:3]}.json").read_text("utf-8"))
-    asks = embedder.encode(labels["asks"])
-    open_ = open_asks(asks, embedder.encode(labels["unanswered"])) if labels["unanswered"] else set()
+    source, parts, opens = labelled_parts(path, embedder)
     rows = []
-    for n, part in enumerate(parts):
+    for n, (part, is_open) in enumerate(zip(parts, opens, strict=True)):
         found = span_candidates(part, source.entries, embedder, most=MOST)
         judged = [{"entry": entry.id, "text": text, "cosine": round(cosine, 4),
                    "p_yes": round(judge.answers(part, text, entry), 4)} for entry, text, cosine in found]  # fmt: skip
-        rows.append({"file": path.name, "part": n, "text": part,
-                     "open": truly_unanswered(embedder.encode([part])[0], asks, open_), "spans": judged})  # fmt: skip
+        rows.append({"file": path.name, "part": n, "text": part, "open": is_open, "spans": judged})
         print(path.name[:3], n, rows[-1]["open"], [c["p_yes"] for c in judged], part[:60], flush=True)
     return rows
 
@@ -57,14 +48,7 @@ def sweep(rows: list[dict], shown: dict[tuple[str, int], list[float]], cut: floa
     answer showed no sentence for count too (the spans alone decide)."""
     said_open = [r for r in rows if max(shown.get((r["file"], r["part"]), []) + [c["p_yes"] for c in r["spans"][:most]],
                                         default=0.0) < cut]  # fmt: skip
-    return {
-        "cut": cut,
-        "spans": most,
-        "open_found": sum(r["open"] for r in said_open),
-        "open_total": sum(r["open"] for r in rows),
-        "answered_called_open": sum(not r["open"] for r in said_open),
-        "answered_total": sum(not r["open"] for r in rows),
-    }
+    return {"cut": cut, "spans": most, **open_counts(rows, said_open)}
 
 
 def main() -> int:
