@@ -153,7 +153,8 @@ def answers_section() -> list[str]:
                     f"{run_before['commit']}: {run_before.get('note', '')}): {s['answers']} answers, directness "
                     f"{s['directness_mean']}, flagged {pct(s['flagged_share'])} ({v['misattributed']} misattributed, "
                     f"{v['contradicted']} contradicted, {v['unsupported']} unsupported), gap said {s['gaps_said']}, "
-                    f"stated gaps the sources do answer {s['gaps_stated_false']}."]  # fmt: skip
+                    f"stated gaps the sources do answer {s['gaps_stated_false']}, relevant entries labelled "
+                    f"tangential {s['relevant_called_tangential']}."]  # fmt: skip
     notes = RESULTS / "fields" / "reading_notes.md"
     if notes.is_file():
         out += ["", notes.read_text("utf-8").strip(), ""]
@@ -280,7 +281,8 @@ def panel_section() -> list[str]:
     """The blind panel (eval/panel/panel.py): the headline."""
     summary_path = RESULTS / "panel" / "summary.json"
     if not summary_path.is_file():
-        return ["## Blind panel", "", "Not run yet: `python eval/panel/panel.py packets`, readers, then `score`.", ""]
+        return ["## Blind panel", "", "Not run yet: `python eval/panel/panel.py packets`, readers, then `score`.", "",
+                *_earlier_panel_rounds()]  # fmt: skip
     s = json.loads(summary_path.read_text("utf-8"))
     out = ["## Blind panel on the test split (eval/panel/panel.py): the headline", "",
            f"{len(s['readers'])} readers ({', '.join(s['readers'])}) who did not write the code, each blind to which "
@@ -302,14 +304,33 @@ def panel_section() -> list[str]:
     out += ["", f"rag-answer preferred over the LangChain chain in {pref['langchain']} judgements and over the chat "
             f"assistant in {pref['chat-assistant']}. Raw verdicts: `eval/panel/verdicts/`, key: `eval/panel/key.json`, "
             "summary: `eval/results/panel/summary.json`.", ""]  # fmt: skip
-    return out
+    return out + _earlier_panel_rounds()
+
+
+def _earlier_panel_rounds() -> list[str]:
+    """Earlier rounds (other answers, other readers; kept in eval/panel/rounds/): rag-answer's row in each."""
+    rounds = sorted((RESULTS / "panel").glob("summary-*.json"))
+    if not rounds:
+        return []
+    out = ["Earlier rounds, rag-answer's row (other answers of the same files, other readers; raw verdicts in "
+           "eval/panel/rounds/):", "", "| round | directness | coverage | clarity | unsupported | misattributions | "
+           "fabricated | honest about gaps | preferred over LangChain | over the chat assistant |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for path in rounds:
+        e = json.loads(path.read_text("utf-8"))
+        row, pref = e["systems"]["rag-answer"], e["rag_preferred"]
+        out.append(f"| {path.stem.removeprefix('summary-')} | {row['directness']} | {row['coverage']} | "
+                   f"{row['clarity']} | {row['unsupported']} | {row['misattributions']} | {row['fabricated']} | "
+                   f"{row['honest_about_gaps']} | {pref['langchain']} | {pref['chat-assistant']} |")  # fmt: skip
+    return [*out, ""]
 
 
 def real_claims_section() -> list[str]:
     """The checker on the test split's real answers, labelled blind (eval/claims_labels.py): issue #27's measure."""
     path = RESULTS / "claims" / "real_answers.json"
     if not path.is_file():
-        return ["## The checker on real answers", "", "Not labelled yet: `python eval/claims_labels.py packet`.", ""]
+        return ["## The checker on real answers", "", "Not labelled yet: `python eval/claims_labels.py packet`.", "",
+                *_earlier_label_rounds()]  # fmt: skip
     r = json.loads(path.read_text("utf-8"))
     answers = len(list((RESULTS / "fields" / "test" / "rag-qwen2.5-coder-1.5b").glob("f*.json")))
     return ["## The checker on real answers (eval/claims_labels.py)", "",
