@@ -176,6 +176,7 @@ _OPENERS = re.compile(
     r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?))\s*,\s*)+",
     re.IGNORECASE,
 )
+_THIS_PAPER = re.compile(r"^(?:This|The present) (?:paper|work|study|article)\b")
 _WE_VERB = re.compile(r"^(?:We|we)\s+(?:also\s+)?([a-z]+)\b")
 _KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})
 
@@ -197,6 +198,8 @@ def third_person(text: str, name: str) -> str:
     match = _WE_VERB.match(text)
     if match:
         text = f"{capitalized(name)} {_third_person_verb(match.group(1))}" + text[match.end() :]
+    elif _THIS_PAPER.match(text) and name.lower() not in text.lower():  # "This paper presents" shown on its own
+        text = _THIS_PAPER.sub(capitalized(name), text, count=1)
     text = re.sub(r"^Our\b", "The authors'", text)  # "Their channel-independent ..." has no one to refer to
     text = re.sub(r"\bwe\b", "the authors", text)
     text = re.sub(r"\bWe\b", "The authors", text)

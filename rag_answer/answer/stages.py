@@ -311,7 +311,7 @@ class Answerer:
         for item in items:
             echoed = question_echo(item.text, question, item.entry)
             if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
-                failed[id(item)] = f"unsupported: takes {', '.join(map(repr, echoed))} from the question, not the entry"
+                failed[id(item)] = f"{_ECHO_REASON} {', '.join(map(repr, echoed))} from the question, not the entry"
             elif passed >= budget:
                 item.checked = False  # not shown, so not judged
             elif (reason := self._failure(item.text, item.entry, entries)) is not None:
@@ -321,7 +321,12 @@ class Answerer:
         kept = [item for item in items if id(item) not in failed]
         for item in (item for item in items if id(item) in failed):
             reason = failed[id(item)]
-            if any(other.checked for other in kept):  # the part keeps other evidence: this sentence goes
+            # a question echo puts the question's words into the entry's mouth, but the fact is often the entry's
+            # ("DepthCrafter can handle clips up to 110 frames", dev f03): its own sentence stands in, unless a
+            # kept sentence says it already; a sentence the checker finds wrong goes when the part has others
+            echo = reason.startswith(_ECHO_REASON)
+            said = {_plain(other.text) for other in kept}
+            if any(other.checked for other in kept) and (not echo or _plain(item.span) in said):
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}): {item.text!r}")
                 continue
             second = self._failure(item.span, item.entry, entries)
@@ -329,7 +334,7 @@ class Answerer:
                 # a stand-in that does not bear on the part would hide its gap ("would not run on a Raspberry
                 # Pi" replaced by an unrelated sentence of the entry): the part's gap is said instead
                 second = "it does not bear on this part of the question"
-            if second is None:  # the part's only evidence: the entry's own sentence stands in
+            if second is None:  # the entry's own sentence stands in
                 repairs.append(f"replaced the answer sentence for [@{item.entry.id}] ({reason}) by its entry's "
                                f"own sentence: {item.text!r}")  # fmt: skip
                 item.text, item.replaced, item.checked = item.span, True, True
@@ -547,6 +552,7 @@ class Answerer:
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
+_ECHO_REASON = "unsupported: takes"
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 

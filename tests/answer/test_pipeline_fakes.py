@@ -516,3 +516,22 @@ def test_an_aside_in_brackets_does_not_hide_what_a_name_states(example_index, re
                     question_of(example_index))  # fmt: skip
     assert "which states its task: image generation from text;" in result.sections["answer"]
     assert "prompting" not in result.text and "Input: a text prompt -> Model:" in result.sections["workflow"]
+
+
+def test_a_sentence_that_echoes_the_question_gives_way_to_its_entrys_own_sentence(
+    example_index, real_embedder, settings
+) -> None:
+    """Dev f03: "DepthCrafter can handle clips up to 110 frames" took "handle" and "clips" from the question, and
+    was removed because the part had other evidence, though the 110 frames are DepthCrafter's. A question echo is
+    replaced by the entry's own sentence; a sentence the checker finds wrong still goes (test above)."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game captures skin finely with "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha.\n"
+                "Part 1: Mask2Alpha is benchmarked across various real-world datasets.\nPart 2: none."}  # fmt: skip
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
+                    question_of(example_index))  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    assert "finely" not in first.split("**")[-1] and "(HAM10000, DermNet, ISIC Atlas) [@the-skin-game]." in first
+    assert "The Skin Game presents a dual contribution" in first  # "This paper presents", shown on its own
+    assert "[@enhancing-image-matting]" in first
+    assert any(r.startswith("replaced the answer sentence for [@the-skin-game] (unsupported: takes") for r in
+               result.repairs)  # fmt: skip
