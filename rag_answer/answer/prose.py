@@ -123,9 +123,11 @@ def _respaced(text: str, source: str) -> str:
     def restore(match: re.Match[str]) -> str:
         token = match.group(0)
         key = re.sub(r"[^a-z0-9]", "", token.lower())
-        return runs.get(key, token) if len(key) >= 8 and token not in known else token
+        # a short token only when it is no word ("upagain" for "up again", not "another" for "an other")
+        short_ok = len(key) >= 8 or zipf_frequency(token.lower(), "en") < 1.0
+        return runs.get(key, token) if short_ok and token not in known else token
 
-    return re.sub(r"[A-Za-z0-9][A-Za-z0-9-]{7,}[A-Za-z0-9]", restore, text)
+    return re.sub(r"[A-Za-z0-9][A-Za-z0-9-]{4,}[A-Za-z0-9]", restore, text)
 
 
 def _common_words(run: str, most: int = 3) -> list[str] | None:

@@ -277,6 +277,10 @@ def test_a_word_glued_to_an_acronym_by_the_model_is_split_unless_the_entry_write
     source = "SeamlessM4T supports speech recognition for up to 100 languages. It builds on w2v-BERT 2.0."
     assert deglued("recognition forup-to-100languages", source) == "recognition for up to 100 languages"
     assert deglued("it builds on w2v-BERT", source) == "it builds on w2v-BERT"
+    # a short run too, when it is no word (dev f11: "picked upagain"); a word stays ("another" for "an other")
+    sam = "The object can be picked up again after it disappears. It is an other model."
+    assert deglued("it is picked upagain", sam) == "it is picked up again"
+    assert deglued("another model", sam) == "another model"
     # seven words glued into one (test f34, removed by the checker as a name not in the entry)
     splat = "It adds interleaved optimization and density control of the 3D Gaussians."
     assert deglued("optimization anddensitycontrolofthe3DGaussians", splat) == (
