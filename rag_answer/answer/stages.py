@@ -353,22 +353,28 @@ class Answerer:
         (after the answering entries, not labelled tangential)."""
         budget, found = part_budget(len(draft.plan.parts)), set()
         judged: dict[str, bool] = {}  # entry id -> some sentence of it gives what its part asks
+        shown_by_part: list[list[Evidence]] = []
         for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=False)):
             shown = [item for item in items if item.checked][:budget]
-            scores = [judge.answers(part, claim_text(item.text), item.entry) for item in shown]
-            for item, score in zip(shown, scores, strict=True):
-                item.answers = score
-                judged[item.entry.id] = judged.get(item.entry.id, False) or score >= cut
-            best = max(scores, default=0.0)
+            for item in shown:
+                item.answers = judge.answers(part, claim_text(item.text), item.entry)
+            best = max((item.answers or 0.0 for item in shown), default=0.0)
             if (span := self._answering_span(draft, n, judge, max(cut, best), shown)) is not None:
                 items.insert(0, span)  # an entry's own sentence gives what the part asks best: shown first
                 shown.insert(0, span)
-                scores.insert(0, span.answers or 0.0)
-                judged[span.entry.id] = True
-                if draft.labels.get(span.entry.id) not in (DIRECT, PARTIAL):
-                    draft.labels[span.entry.id] = PARTIAL
+            shown_by_part.append(shown)
+        for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=False)):
+            shown = shown_by_part[n]
+            if max((item.answers or 0.0 for item in shown), default=0.0) < cut:
+                moved = self._answered_elsewhere(draft, n, judge, cut, shown_by_part)
+                if moved is not None:
+                    items.insert(0, moved)
+                    shown.insert(0, moved)
+            for item in shown:
+                judged[item.entry.id] = judged.get(item.entry.id, False) or (item.answers or 0.0) >= cut
             if not shown:
                 continue
+            scores = [item.answers or 0.0 for item in shown]
             if max(scores) < cut:
                 found.add(n)
                 draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "
@@ -382,11 +388,32 @@ class Answerer:
                     draft.repairs.append(f"did not show the sentence for [@{item.entry.id}] under part {n + 1}: it "
                                          f"does not give what the part asks (P(answers) {score:.2f} < {cut}): "
                                          f"{item.text!r}")  # fmt: skip
+        for items in draft.evidence:  # an entry that answers some part is not merely on the topic
+            for item in items:
+                if item.answers is not None and item.answers >= cut and draft.labels.get(item.entry.id) not in (
+                        DIRECT, PARTIAL):  # fmt: skip
+                    draft.labels[item.entry.id] = PARTIAL
         unjudged = {item.entry.id for items in draft.evidence for item in items if item.answers is None}
         for entry_id, answers in judged.items():
             if not answers and entry_id not in unjudged:  # on the topic, but not tangential: the judge's "no"
                 draft.labels[entry_id] = ON_TOPIC  # was wrong about EEND for overlap (test f12) and the NER paper
         return found
+
+    def _answered_elsewhere(
+        self, draft: Draft, n: int, judge: PartJudge, cut: float, shown_by_part: list[list[Evidence]]
+    ) -> Evidence | None:
+        """Before part n is said to be open: a sentence shown for another part that gives what part n asks (dev
+        f15: "CycleGAN-VC2 ... without relying on parallel data", shown for how voice conversion works, answers "do
+        I need both of us to record the same sentences?"). It is shown under part n too."""
+        part = draft.plan.parts[n]
+        for m, shown in enumerate(shown_by_part):
+            for item in shown if m != n else []:
+                score = judge.answers(part, claim_text(item.text), item.entry)
+                if score >= cut:
+                    draft.repairs.append(f"part {n + 1} ({part!r}) is answered by the sentence shown for part "
+                                         f"{m + 1} (P(answers) {score:.2f}): {item.text!r}")  # fmt: skip
+                    return Evidence(item.entry, n, item.text, item.span, item.label, item.replaced, True, score)
+        return None
 
     def _answering_span(
         self, draft: Draft, n: int, judge: PartJudge, above: float, shown: list[Evidence]

@@ -535,3 +535,27 @@ def test_a_sentence_that_echoes_the_question_gives_way_to_its_entrys_own_sentenc
     assert "[@enhancing-image-matting]" in first
     assert any(r.startswith("replaced the answer sentence for [@the-skin-game] (unsupported: takes") for r in
                result.repairs)  # fmt: skip
+
+
+def test_before_a_part_is_said_open_the_sentences_shown_for_other_parts_are_judged_for_it(
+    example_index, real_embedder, judged_settings
+) -> None:
+    """Dev f15: "CycleGAN-VC2 ... without relying on parallel data", written for how voice conversion works, answers
+    "do I need both of us to record the same sentences?"; the part had been said to be left open."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha.\n"
+                "Part 1: Mask2Alpha recovers high-resolution details through progressive refinement.\nPart 2: none."}  # fmt: skip
+
+    def judge(prefix: str, suffix: str) -> float:
+        if "give what the question asks for" not in suffix:
+            return 0.99
+        if "tricks" in suffix:  # part 2: only the matting sentence written for part 1 answers it
+            return 0.9 if "Mask2Alpha recovers high-resolution details" in suffix else 0.1
+        return 0.9 if "DINOv2" in suffix else 0.3
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    second = result.sections["answer"].split("\n\n")[1]
+    assert second == (f"{part_lead(result.parts[1])} Mask2Alpha recovers high-resolution details through progressive "
+                      "refinement [@enhancing-image-matting].")  # fmt: skip
+    assert any("is answered by the sentence shown for part 1" in r for r in result.repairs)
