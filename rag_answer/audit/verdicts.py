@@ -30,6 +30,7 @@ from rag_answer.audit.facts import (
     opposed,
     reversed_comparison,
 )
+from rag_answer.audit.quotes import is_quote
 from rag_answer.audit.sentences import plain_sentences
 from rag_answer.audit.substitutions import swapped_label, swapped_version
 from rag_answer.entries import Entry
@@ -128,12 +129,15 @@ class Case:
 
 
 def decide(case: Case) -> ClaimVerdict:
-    """Specifics first, then contradiction, then a better-backing rival, then the judge, then similarity."""
+    """Specifics first, then contradiction, then a better-backing rival, then the entry's own words, then the judge,
+    then similarity."""
     facts = extract_facts(case.claim)
     for stage in (_misplaced_specifics, _contradiction, _better_rival, _invented_specifics):
         verdict = stage(case, facts)
         if verdict is not None:
             return verdict
+    if is_quote(case.claim, case.profiles[case.cited_id].entry):  # its own words: no judge needed
+        return case.result("supported", "the cited entry's own words")
     opinion = case.judge(case.claim, case.profiles[case.cited_id].entry) if case.judge is not None else None
     if case.judge is not None and opinion is not None:  # a judge may abstain (None)
         return _judged(case, case.judge, opinion)

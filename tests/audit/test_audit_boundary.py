@@ -12,7 +12,10 @@ from tests.conftest import ROOT
 
 SOURCE = load_source(next((ROOT / "eval" / "fields" / "prompts").glob("f02_*.txt")))
 AOD = next(entry for entry in SOURCE.entries if entry.title.startswith("AOD-Net"))
-SENTENCE = f"AOD-Net is designed based on a re-formulated atmospheric scattering model [@{AOD.id}]."
+# a paraphrase: the entry's own sentence ("AOD-Net is designed based on a re-formulated atmospheric scattering
+# model") would need no judge (the last test)
+SENTENCE = f"AOD-Net is built on a re-formulated model of atmospheric scattering [@{AOD.id}]."
+QUOTE = f"AOD-Net is designed based on a re-formulated atmospheric scattering model [@{AOD.id}]."
 
 
 class LongSummaryDilutes:
@@ -62,3 +65,11 @@ def test_a_yes_records_its_margin_and_asks_once(embedder) -> None:
     claim = audit(SENTENCE, SOURCE, embedder=embedder, judge=yes).claims[0]
     assert claim.verdict == "supported" and claim.judge_margin == round(0.9 - Thresholds().judge_yes, 4)
     assert claim.judge_passage is None and calls == [AOD.summary]
+
+
+def test_the_entrys_own_sentence_needs_no_judge(embedder) -> None:
+    def never(claim: str, entry: Entry) -> float:
+        raise AssertionError(f"judged {claim!r}")
+
+    claim = audit(QUOTE, SOURCE, embedder=embedder, judge=never).claims[0]
+    assert claim.verdict == "supported" and claim.reason == "the cited entry's own words" and claim.judge is None
