@@ -44,6 +44,7 @@ SECTION_KEYS = {
     SOURCES_HEADING: "sources",
 }
 MAX_ANSWER_SENTENCES = 6  # in all parts together
+CLOSEST_SHOWN = 0.4  # the judge's P(answers) at which the closest sentence is shown after a part's gap
 TANGENTIAL_LABEL = "Tangential: it answers no part of the question."
 NAME_ONLY_WORKFLOW = "(read from its name only)"
 
@@ -115,8 +116,12 @@ def answer_segments(draft: Draft) -> list[Segment]:
         lead: list[Segment] = [(part_lead(part) + " ", True)] if led else []
         if chosen and n not in draft.open_parts:
             paragraphs.append(lead + [seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
-        elif chosen:  # on the part's topic, but no sentence gives what it asks: said, with the closest one
-            paragraphs.append([*lead, (open_sentence(part, led=led), True), (" ", True), (chosen[0].text, False)])
+        elif chosen:  # on the part's topic, but no sentence gives what it asks: said, with the closest one when
+            # the judge found it near (a sentence far from the part is clutter after the gap: dev f25's rules of
+            # Constitutional AI after "how much compute does the whole process take?")
+            near = chosen[0].answers is None or chosen[0].answers >= CLOSEST_SHOWN
+            closest: list[Segment] = [(" ", True), (chosen[0].text, False)] if near else []
+            paragraphs.append([*lead, (open_sentence(part, led=led), True), *closest])
         else:
             paragraphs.append([*lead, (gap_sentence(part, led=led) + ".", True)])
     if draft.plan.full:

@@ -101,7 +101,7 @@ def deglued(text: str, source: str = "") -> str:
             return run
         return " ".join(_common_words(run) or [run])
 
-    text = _LONG.sub(words, _GLUED.sub(split, _respaced(text, source)))
+    text = _LONG.sub(words, _GLUED.sub(split, _respaced(plain_latex(text), source)))
     # a word said twice in a row ("Gorilla Gorilla is", test f28), unless the source says it so
     return _REPEATED.sub(lambda m: m.group(0) if m.group(0) in source else m.group(1), text)
 
@@ -179,7 +179,7 @@ _OPENERS = re.compile(
     re.IGNORECASE,
 )
 _THIS_PAPER = re.compile(r"^(?:This|The present) (?:paper|work|study|article)\b")
-_WE_VERB = re.compile(r"^(?:We|we)\s+(?:also\s+)?([a-z]+)\b")
+_WE_VERB = re.compile(r"^(?:We|we)\s+(?:(?:also|then|further|first|next|finally|now|additionally)\s+)?([a-z]+)\b")
 _KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})
 
 
@@ -193,10 +193,39 @@ def _third_person_verb(verb: str) -> str:
     return verb + "s"
 
 
+_LATEX = [(re.compile(r"\$\\times\$|\\times"), "×"), (re.compile(r"\$\\sim\$|\\sim"), "~"),
+          (re.compile(r"\$\\approx\$|\\approx"), "≈"), (re.compile(r"\\%"), "%"),
+          (re.compile(r"\$(\d[\d.,]*)\$"), r"\1")]  # fmt: skip
+
+
+# A sentence the token budget cut mid-clause ends on a word that needs more after it ("... let the same
+# configuration work across", dev f31).
+_DANGLING = frozenset(["a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "across", "and", "or", "by",
+                       "from", "as", "that", "which", "than", "into", "over", "between", "such", "its", "their",
+                       "whose", "while"])  # fmt: skip
+
+
+def uncut(text: str) -> str:
+    """A sentence cut mid-clause ends at its last complete clause (before its last ";" or ","), when that leaves
+    six words or more; else it is kept as it is (and the checker and the readers judge it)."""
+    words = text.rstrip(" .").split()
+    if not words or words[-1].lower().strip(",;:") not in _DANGLING:
+        return text
+    head = re.split(r"[;,](?=[^;,]*$)", text.rstrip(" ."))[0].rstrip()
+    return head if head != text.rstrip(" .") and len(head.split()) >= 6 else text
+
+
+def plain_latex(text: str) -> str:
+    """An abstract's simple LaTeX as plain text ("1.56$\\times$ speedup" -> "1.56× speedup", dev f29)."""
+    for pattern, plain in _LATEX:
+        text = pattern.sub(plain, text)
+    return text
+
+
 def third_person(text: str, name: str) -> str:
     """An abstract's first person as third person about the entry: "Here, we propose X" -> "<name> proposes X";
     a later "we" is "the authors", "our" is "their", so no first-person abstract text reaches the answer."""
-    text = _OPENERS.sub("", text.strip())
+    text = _OPENERS.sub("", plain_latex(text.strip()))
     match = _WE_VERB.match(text)
     if match:
         text = f"{capitalized(name)} {_third_person_verb(match.group(1))}" + text[match.end() :]
@@ -287,6 +316,11 @@ _FILLER = frozenset(
         "their",
         "one",
         "new",
+        "another",
+        "other",
+        "machine",
+        "language",
+        "languages",
     }
 )
 

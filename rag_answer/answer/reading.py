@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag_answer.answer.prose import deglued, entry_name
+from rag_answer.answer.prose import deglued, entry_name, uncut
 from rag_answer.entries import Entry
 from rag_answer.llm.engine import GenerationStats, TextGenerator
 from rag_answer.llm.grammar import NONE_ANSWER, evidence_grammar, model_grammar, task_grammar
@@ -127,7 +127,7 @@ def parse_reading(entry: Entry, raw: str) -> Reading:
     fields = {name: value for name, value in found}
     names = f"{entry_name(entry)} {entry.title}"
     values = [value for key, value in found if key.startswith("Part ")]
-    parts = [_part_value(value, names) for value in values]
+    parts = [uncut(_part_value(value, names)) for value in values]  # a sentence the budget cut ends whole
     pointed = [n for n, (value, part) in enumerate(zip(values, parts, strict=True))
                if not part and _OR_NONE.search(value)]  # fmt: skip
     if not parts and "Answer" in fields:  # the one-answer form of earlier readings

@@ -297,9 +297,9 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
     readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
                 "HAM10000, DermNet and ISIC Atlas.\nPart 2: none."}  # fmt: skip
 
-    def judge(prefix: str, suffix: str) -> float:  # the part judge says no to part 1 unless `answers`
+    def judge(prefix: str, suffix: str) -> float:  # the part judge says no to part 1 unless `answers` (near: 0.45)
         asked = "give what the question asks for" in suffix and "what data" in suffix.lower()
-        return 0.1 if asked and not answers else 0.99
+        return 0.45 if asked and not answers else 0.99
 
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                         question)  # fmt: skip
@@ -559,3 +559,18 @@ def test_before_a_part_is_said_open_the_sentences_shown_for_other_parts_are_judg
     assert second == (f"{part_lead(result.parts[1])} Mask2Alpha recovers high-resolution details through progressive "
                       "refinement [@enhancing-image-matting].")  # fmt: skip
     assert any("is answered by the sentence shown for part 1" in r for r in result.repairs)
+
+
+def test_after_a_gap_a_sentence_far_from_the_part_is_not_shown(example_index, real_embedder, judged_settings) -> None:
+    """Dev f25: "The only human oversight is provided through a list of rules" after the gap on compute (P < 0.4)."""
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
+                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none."}  # fmt: skip
+
+    def judge(prefix: str, suffix: str) -> float:
+        asked = "give what the question asks for" in suffix and "what data" in suffix.lower()
+        return 0.2 if asked else 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    assert first == f"{part_lead(result.parts[0])} No supplied source answers this directly."

@@ -12,7 +12,15 @@ from rag_answer.answer.compose import cited, compose_segments, name_states, spli
 from rag_answer.answer.context import Context
 from rag_answer.answer.draft import DIRECT, FIT_NO, FIT_YES, PARTIAL, TANGENTIAL, Draft, Evidence, Plan
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import deglued, drop_lines, entry_name, join_segments, name_supports, third_person
+from rag_answer.answer.prose import (
+    deglued,
+    drop_lines,
+    entry_name,
+    join_segments,
+    name_supports,
+    third_person,
+    uncut,
+)
 from rag_answer.answer.reading import parse_reading
 from rag_answer.answer.stages import _same_root, question_echo
 from rag_answer.audit import audit
@@ -336,3 +344,16 @@ def test_a_word_said_twice_and_a_parenthesis_cut_after_etc_are_mended() -> None:
     assert cited("It predicts variables (e.g., wind speed, temperature, etc.", pangu) == (
         "It predicts variables (e.g., wind speed, temperature, etc.) [@pangu].")  # fmt: skip
     assert cited("It predicts wind speed and temperature.", pangu) == "It predicts wind speed and temperature [@pangu]."
+
+
+def test_more_abstract_habits_are_mended() -> None:
+    """Seen in dev answers: "thens collect" (f25), "1.56$\\times$ speedup" (f29), a sentence the token budget cut
+    after "work across" (f31), and a translation model whose name was said to state no task (f19)."""
+    assert third_person("We then collect a dataset of rankings.", "X") == "X collects a dataset of rankings."
+    assert third_person("It gives up to 1.56$\\times$ speedup and $2$ times less memory.", "X") == (
+        "It gives up to 1.56× speedup and 2 times less memory.")  # fmt: skip
+    cut = "DreamerV3 trains an actor purely from imagined trajectories; robustness techniques let it work across"
+    assert uncut(cut) == "DreamerV3 trains an actor purely from imagined trajectories"
+    assert uncut("DreamerV3 learns a world model from experience") == "DreamerV3 learns a world model from experience"
+    assert uncut("It works, across") == "It works, across"  # too little would be left: kept for the checker
+    assert name_supports("Machine translation of text from one language to another", "Translation-NLLB-200-600M")
