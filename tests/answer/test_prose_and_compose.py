@@ -350,6 +350,7 @@ def test_more_abstract_habits_are_mended() -> None:
     """Seen in dev answers: "thens collect" (f25), "1.56$\\times$ speedup" (f29), a sentence the token budget cut
     after "work across" (f31), and a translation model whose name was said to state no task (f19)."""
     assert third_person("We then collect a dataset of rankings.", "X") == "X collects a dataset of rankings."
+    assert third_person("This approach expands molecules.", "JT-VAE") == "JT-VAE expands molecules."  # dev f39
     assert third_person("It gives up to 1.56$\\times$ speedup and $2$ times less memory.", "X") == (
         "It gives up to 1.56× speedup and 2 times less memory.")  # fmt: skip
     cut = "DreamerV3 trains an actor purely from imagined trajectories; robustness techniques let it work across"
