@@ -178,7 +178,9 @@ _OPENERS = re.compile(
     r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?))\s*,\s*)+",
     re.IGNORECASE,
 )
-_THIS_PAPER = re.compile(r"^(?:This|The present|The proposed) (?:paper|work|study|article|approach|method|model|framework)\b")
+_THIS_PAPER = re.compile(
+    r"^(?:This|The present|The proposed) (?:paper|work|study|article|approach|method|model|framework)\b"
+)
 _WE_VERB = re.compile(r"^(?:We|we)\s+(?:(?:also|then|further|first|next|finally|now|additionally)\s+)?([a-z]+)\b")
 _KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})
 
