@@ -90,6 +90,13 @@ def test_audit_a_pasted_answer_shows_the_bad_link_defanged(page) -> None:
     assert page.inner_text("#audit-status").startswith("Problems found: links 0/1 supplied")
 
 
+def test_a_part_of_the_question_reads_as_a_bold_lead_not_as_markdown(page) -> None:
+    page.evaluate("renderAnswer({answer: '### 2. Answer\\n**What data trains it?** The Skin Game uses HAM10000 "
+                  "[@the-skin-game].\\n', audit: null})")  # fmt: skip
+    assert page.inner_text("#answer p strong") == "What data trains it?"
+    assert "**" not in page.inner_text("#answer") and page.locator("#answer p a.marker").count() == 1
+
+
 def test_every_control_is_labelled_and_the_theme_follows_the_system(page) -> None:
     unlabelled = page.eval_on_selector_all(
         "input, select, textarea, button",
