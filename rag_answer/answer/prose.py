@@ -61,13 +61,17 @@ def entry_name(entry: Entry) -> str:
     # "A Time Series is Worth 64 Words: Long-term ..." -> its head, without the colon
     topic = _TITLE_BREAK.split(entry.title.strip().rstrip(".").split(": ", 1)[0], maxsplit=1)[0]
     words = topic.split()
-    if len(words) < 3:  # the break came too early: keep the title's first words
-        words = entry.title.split()[:7]
-    topic = " ".join(words[:7])
+    if len(words) < 3:  # the break came too early: keep the title's first words (all of a short title)
+        words = entry.title.split()[:9]
+    topic = " ".join(words[:9] if len(words) <= 9 else words[:7])
     first = topic.split(" ", 1)[0]
-    title_case = sum(word[:1].isupper() for word in words[1:7]) >= 1 and len(words) <= 4
-    if not title_case and not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first):  # "World Models" keeps its capitals
-        topic = topic[:1].lower() + topic[1:]
+    # a title in title case keeps its capitals ("Dota 2 with Large Scale Deep Reinforcement Learning"); one in
+    # sentence case reads as words ("whole-cell segmentation of tissue images")
+    long_words = [word for word in words[:9] if len(word) >= 4]
+    title_case = (sum(word[:1].isupper() for word in words[1:7]) >= 1 and len(words) <= 4) or (
+        len(long_words) >= 3 and 2 * sum(word[:1].isupper() for word in long_words) > len(long_words))
+    if (not title_case and not re.search(r"[A-Z].*[A-Z0-9]|[0-9]", first)) or first in ("A", "An", "The"):
+        topic = topic[:1].lower() + topic[1:]  # "World Models" keeps its capitals; "A Time Series" reads "a ..."
     return ("the model " if entry.kind == "model" else "the paper on ") + topic
 
 
@@ -179,7 +183,8 @@ _OPENERS = re.compile(
     re.IGNORECASE,
 )
 _THIS_PAPER = re.compile(
-    r"^(?:This|The present|The proposed) (?:paper|work|study|article|approach|method|model|framework)\b"
+    r"^(?:(?:This|The present|The proposed) (?:paper|work|study|article|approach|method|model|framework)\b"
+    r"|It\b(?! (?:is|was|has been|remains|seems|appears|becomes)\b))"  # not a dummy "It is hard to ..."
 )
 _WE_VERB = re.compile(r"^(?:We|we)\s+(?:(?:also|then|further|first|next|finally|now|additionally)\s+)?([a-z]+)\b")
 _KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})

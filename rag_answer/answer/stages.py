@@ -367,9 +367,13 @@ class Answerer:
                 item.answers = judge.answers(part, claim_text(item.text), item.entry)
             best = max((item.answers or 0.0 for item in shown), default=0.0)
             # better than every written sentence; where none reaches the cut, a rescue needs the higher bar
-            above = best if best >= cut else cut + RESCUE_MARGIN
+            above = best + 1e-9 if best >= cut else cut + RESCUE_MARGIN  # a tie keeps the written sentence
             if (span := self._answering_span(draft, n, judge, above, shown)) is not None:
                 items.insert(0, span)  # an entry's own sentence gives what the part asks best: shown first
+                for item in (item for item in shown if item.entry.id == span.entry.id):
+                    item.off_part = True  # in place of the reading's sentence of that entry, not beside it
+                    draft.repairs.append(f"did not show the sentence for [@{item.entry.id}] under part {n + 1}: "
+                                         f"its entry's own sentence answers better: {item.text!r}")  # fmt: skip
                 shown.insert(0, span)
             shown_by_part.append(shown)
         for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=False)):

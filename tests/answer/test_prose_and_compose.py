@@ -351,8 +351,12 @@ def test_more_abstract_habits_are_mended() -> None:
     after "work across" (f31), and a translation model whose name was said to state no task (f19)."""
     assert third_person("We then collect a dataset of rankings.", "X") == "X collects a dataset of rankings."
     assert third_person("This approach expands molecules.", "JT-VAE") == "JT-VAE expands molecules."  # dev f39
+    assert third_person("It includes noise files.", "Speech Commands") == "Speech Commands includes noise files."
+    assert third_person("It is hard to label motion.", "X") == "It is hard to label motion."  # a dummy "it"
+    dota = paper("dota", "Dota 2 with Large Scale Deep Reinforcement Learning")  # test f32: clipped, lower-cased
+    assert entry_name(dota) == "the paper on Dota 2 with Large Scale Deep Reinforcement Learning"
     assert third_person("It gives up to 1.56$\\times$ speedup and $2$ times less memory.", "X") == (
-        "It gives up to 1.56× speedup and 2 times less memory.")  # fmt: skip
+        "X gives up to 1.56× speedup and 2 times less memory.")  # fmt: skip
     cut = "DreamerV3 trains an actor purely from imagined trajectories; robustness techniques let it work across"
     assert uncut(cut) == "DreamerV3 trains an actor purely from imagined trajectories"
     assert uncut("DreamerV3 learns a world model from experience") == "DreamerV3 learns a world model from experience"
