@@ -18,7 +18,15 @@ from rag_answer.answer.draft import (
     Evidence,
 )
 from rag_answer.answer.namesake import namesake
-from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
+from rag_answer.answer.prose import (
+    Segment,
+    capitalized,
+    decapitalized,
+    entry_name,
+    name_io,
+    sentence,
+    short_name,
+)
 from rag_answer.answer.reading import Reading
 from rag_answer.citations import (
     gap_sentence,
@@ -163,6 +171,9 @@ def workflow_segments(reading: Reading, fits: str, entries: list[Entry] | None =
     given, back = reading.input, reading.output
     if is_name_only(entry):
         given, back = (value if _stated(value, entry) else "" for value in (given, back))
+        stated = name_io(entry.title)  # "Img2Img": the name's own words where the reading gave none
+        if stated is not None:
+            given, back = given or stated[0], back or stated[1]
         if not (given or back):
             kin = namesake(entry, entries or [])
             rest = (f"; see {entry_name(kin.entry)} {marker(kin.entry.id)}, which shares its "

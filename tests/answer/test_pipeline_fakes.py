@@ -233,14 +233,16 @@ def test_evidence_is_ordered_most_relevant_first_within_a_part(example_index, re
 
 def test_what_a_model_name_does_not_state_is_not_passed_on(example_index, real_embedder, settings) -> None:
     """A guess read from a name (a text summariser for Txt2Img-StableDiffusionV1-PirsusEpicRealism) is dropped:
-    the answer says the name states no task, and the workflow that it states no input or output."""
+    the answer says the name states no task, and the workflow has only what "Txt2Img" states."""
     readings = dict(READINGS)
     readings["Txt2Img"] = "Task: natural language summaries.\nInput: an audio recording\nOutput: a summary."
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings)), settings,
                     question_of(example_index))  # fmt: skip
     assert "[@txt2img-stablediffusionv1] is known only by its name, which states no task" in result.sections["answer"]
     assert "summar" not in result.text
-    assert result.sections["workflow"].endswith("its name states no input or output, and the sources give none.")
+    assert result.sections["workflow"] == ("- Input: text -> Model: Txt2Img-StableDiffusionV1-PirsusEpicRealism "
+                                           "[@txt2img-stablediffusionv1] -> Output: an image (read from its name "
+                                           "only).")  # fmt: skip
 
 
 SILENT = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: none.",

@@ -79,7 +79,8 @@ def test_html_report_renders_in_chromium(make_runner, example_file, tmp_path):
                     "3. Workflow (input -&gt; model -&gt; output)", "4. Relevant papers and tools",
                     "Appendix A. Citation audit", "Appendix B. Evidence record"):  # fmt: skip
         assert re.search(rf"<h[123][^>]*>{re.escape(heading)}</h[123]>", dom), heading
-    assert re.search(r'<section class="direct-answer"><h3>2\. Answer</h3>\s*<p>DINOv2 is trained', dom)
+    assert re.search(r'<section class="direct-answer"><h3>2\. Answer</h3>\s*<p><strong>What data trains AI to capture '
+                     r"skin that finely\?</strong> DINOv2 is trained", dom)  # fmt: skip
     assert '<a href="https://github.com/Kameronski/stable-diffusion-1.5"' in dom
     assert "<svg" in dom and "<rect" in dom and "Txt2Img-StableDiffusionV1" in dom
     assert 'id="source-txt2img-stablediffusionv1"' in dom  # the row in Appendix B a citation link jumps to

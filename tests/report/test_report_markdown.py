@@ -52,8 +52,9 @@ def test_report_holds_the_answer_parts_diagram_sources_appendix_and_evidence(mak
     assert places[2] < markdown.index("```mermaid\nflowchart LR\n") < places[3]
     assert _part(markdown, "### 1. Task") == TASK_REPLY + "\n"
     direct = _part(markdown, "### 2. Answer")
-    assert direct.startswith("DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC "
-                             "Atlas [@the-skin-game]. A sparse convolution scheme recovers")  # fmt: skip
+    assert direct.startswith("**What data trains AI to capture skin that finely?** DINOv2 is trained and evaluated on "
+                             "three benchmark datasets, HAM10000, DermNet and ISIC Atlas [@the-skin-game]. A sparse "
+                             "convolution scheme recovers")  # fmt: skip
     workflow = _part(markdown, "### 3. Workflow (input -> model -> output)")
     assert workflow.startswith("- Input: a text prompt describing a portrait -> Model: Txt2Img-StableDiffusionV1-"
                                "PirsusEpicRealism [@txt2img-stablediffusionv1] -> Output: a photorealistic portrait "
@@ -204,10 +205,11 @@ def test_appendix_lists_claim_repairs_with_verdict_and_the_entry_the_fact_belong
     readings["Hi4D"] = readings["Hi4D"].replace("Answer: none.", MOVED)
     readings["Enhancing Image Matting"] = readings["Enhancing Image Matting"].split("\nAnswer:")[0] + "\n" + NEGATED
     markdown, outcome = _report(make_runner, example_file, tmp_path, generator=make_fake(entry_script(readings)))
-    assert outcome.status == "ok" and outcome.repairs == 2 and outcome.flagged == 0
+    # the two removals, and part 2 answered by the matting paper's own sentence (the fake judge says yes to all)
+    assert outcome.status == "ok" and outcome.repairs == 3 and outcome.flagged == 0
     answer = markdown.split("## Appendix A", 1)[0]
     assert "0.84 on ISIC Atlas" not in answer and "cannot recover" not in answer  # removed before it was shown
-    assert "Repairs before the answer was shown: 2 (2 removed by the claim check, 0 other)." in markdown
+    assert "Repairs before the answer was shown: 3 (2 removed by the claim check, 1 other)." in markdown
     repairs = markdown.split("### Repairs", 1)[1].split("## Appendix B", 1)[0]
     rows = {row.split(" | ")[2]: row for row in repairs.splitlines() if row.startswith("| ") and "---" not in row}
     moved = rows["`hi4d-4d-instance`"]
@@ -220,15 +222,17 @@ def test_appendix_lists_claim_repairs_with_verdict_and_the_entry_the_fact_belong
 
 def test_appendix_lists_every_claim_verdict_of_the_shown_answer(make_runner, example_file, tmp_path):
     markdown, outcome = _report(make_runner, example_file, tmp_path)
-    assert "Claims: 5 judged (5 supported, 0 weak, 0 misattributed, 0 contradicted, 0 unsupported, 0 uncited)." in (
+    # five sentences, and part 2's answer from the matting paper's own words (the fake judge says yes to all)
+    assert "Claims: 6 judged (6 supported, 0 weak, 0 misattributed, 0 contradicted, 0 unsupported, 0 uncited)." in (
         markdown
     )
     table = markdown.split("### Claims", 1)[1].split("### Repairs", 1)[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| #")]
-    assert len(rows) == 5 and all(row.split(" | ")[1] == "supported" for row in rows)
+    assert len(rows) == 6 and all(row.split(" | ")[1] == "supported" for row in rows)
     assert "| `the-skin-game` | — | `DINOv2 is trained and evaluated on three benchmark datasets" in rows[0]
-    assert "None: nothing was removed before the answer was shown." in markdown
-    assert outcome.flagged == 0 and outcome.repairs == 0
+    repairs = markdown.split("### Repairs", 1)[1]
+    assert "- `part 2 ('what tricks keep resolution so high?') is answered best by" in repairs
+    assert outcome.flagged == 0 and outcome.repairs == 1
     assert strip_timings(markdown) != markdown
 
 
