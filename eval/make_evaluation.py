@@ -208,30 +208,34 @@ def fit_section() -> list[str]:
 
 
 def open_parts_section() -> list[str]:
-    """Does a part's sentence give what the part asks? The judge behind "the sources do not say" (tune_answers.py)."""
+    """Does a part's sentence give what the part asks? The judge behind "no supplied source answers this"
+    (tune_answers.py for the sentences an answer showed, tune_spans.py with the summary sentence nearest to it)."""
     sys.path.insert(0, str(ROOT))
-    from rag_answer.answer.stages import ANSWERS
+    from rag_answer.answer.stages import ANSWERS, RESCUE_MARGIN, SPANS_PER_PART
 
-    out = ["## Parts the sources leave open (eval/tune_answers.py)", "",
-           "For every part of the question, the 1.5B judge is asked whether each answer sentence shown for it gives "
-           "what the part asks (not just something on its topic). Where none reaches P(yes) "
-           f"{ANSWERS}, the answer says no supplied source answers that part directly and shows the closest sentence "
-           "after it (in an answered part, a sentence below the cut is not shown). Ground "
-           "truth: the labels' `unanswered` parts. The sentences judged are those of a run made before this judge "
-           "existed (dev: the first dev run of session 7, committed at cd1aabb; test: "
-           "`eval/results/fields/archive/test-9770705/`), without their markers, as the answer path judges them "
-           "(`--run FOLDER`). The cut was tuned on dev with the markers left in (5 of 11 found, 1 of 44 called "
-           "open); the table is the corrected measurement. Tuned on dev; test run to report.",
-           "", "| split | commit | parts judged | open parts found | answered parts called open |",
-           "|---|---|---:|---:|---:|"]  # fmt: skip
+    out = ["## Parts the sources leave open (eval/tune_answers.py, eval/tune_spans.py)", "",
+           "For every part of the question, the 1.5B judge is asked whether each sentence shown for it gives what the "
+           "part asks (not just something on its topic); the entries' summary sentence nearest to the part "
+           f"({SPANS_PER_PART} per part) is judged too and shown first when it answers better. A part is said to be "
+           f"left open when none reaches P(yes) {ANSWERS}; turning a part the written sentences leave open into an "
+           f"answered one needs {round(ANSWERS + RESCUE_MARGIN, 2)} (the margin came from a stopped test run, see "
+           "the reading notes). Ground truth: the labels' `unanswered` parts. The sentences judged are those of the "
+           "dev run at cd1aabb (`eval/results/fields/archive/dev-cd1aabb/`), without their markers, as the answer "
+           "path judges them. Tuned on dev; the test split's end-to-end figures are the fields table's 'gap said' and "
+           "'stated gaps the sources answer'.",
+           "", "| split | commit | sentences judged per part besides the shown ones | cut | rescue margin | open "
+           "parts found | answered parts called open |", "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for split in ("dev", "test"):
-        path = RESULTS / "answers" / f"{split}-qwen2.5-coder-1.5b.json"
+        path = RESULTS / "answers" / f"spans-{split}-qwen2.5-coder-1.5b.json"
         if not path.is_file():
             continue
         data = json.loads(path.read_text("utf-8"))
-        at = next(row for row in data["sweep"] if abs(row["threshold"] - ANSWERS) < 1e-9)
-        out.append(f"| {split} | {data['code']} | {at['open_total'] + at['answered_total']} | {at['open_found']} of "
-                   f"{at['open_total']} | {at['answered_called_open']} of {at['answered_total']} |")  # fmt: skip
+        for most, margin in sorted({(0, 0.0), (SPANS_PER_PART, 0.0), (SPANS_PER_PART, RESCUE_MARGIN)}):
+            at = next(row for row in data["sweep"] if abs(row["cut"] - ANSWERS) < 1e-9 and row["spans"] == most
+                      and abs(row.get("margin", 0.0) - margin) < 1e-9)  # fmt: skip
+            out.append(f"| {split} | {data.get('judged_at', data['code'])} | {most} | {ANSWERS} | {margin} | "
+                       f"{at['open_found']} of "
+                       f"{at['open_total']} | {at['answered_called_open']} of {at['answered_total']} |")  # fmt: skip
     return [*out, ""]
 
 
@@ -313,15 +317,18 @@ def _earlier_panel_rounds() -> list[str]:
     if not rounds:
         return []
     out = ["Earlier rounds, rag-answer's row (other answers of the same files, other readers; raw verdicts in "
-           "eval/panel/rounds/):", "", "| round | directness | coverage | clarity | unsupported | misattributions | "
-           "fabricated | honest about gaps | preferred over LangChain | over the chat assistant |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+           "eval/panel/rounds/). The chat assistant's answers are the same in every round, so its unsupported count "
+           "shows how strictly each round's readers count: compare rag-answer's counts only within a round.", "",
+           "| round | directness | coverage | clarity | unsupported | misattributions | fabricated | honest about gaps "
+           "| preferred over LangChain | over the chat assistant | the chat assistant's unsupported |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for path in rounds:
         e = json.loads(path.read_text("utf-8"))
         row, pref = e["systems"]["rag-answer"], e["rag_preferred"]
         out.append(f"| {path.stem.removeprefix('summary-')} | {row['directness']} | {row['coverage']} | "
                    f"{row['clarity']} | {row['unsupported']} | {row['misattributions']} | {row['fabricated']} | "
-                   f"{row['honest_about_gaps']} | {pref['langchain']} | {pref['chat-assistant']} |")  # fmt: skip
+                   f"{row['honest_about_gaps']} | {pref['langchain']} | {pref['chat-assistant']} | "
+                   f"{e['systems']['chat-assistant']['unsupported']} |")  # fmt: skip
     return [*out, ""]
 
 

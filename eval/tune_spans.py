@@ -43,12 +43,15 @@ def part_rows(path: Path, judge: LlmJudge, embedder) -> list[dict]:
     return rows
 
 
-def sweep(rows: list[dict], shown: dict[tuple[str, int], list[float]], cut: float, most: int) -> dict[str, object]:
-    """A part is said open when no shown sentence and none of its `most` nearest spans reaches `cut`; parts an
-    answer showed no sentence for count too (the spans alone decide)."""
-    said_open = [r for r in rows if max(shown.get((r["file"], r["part"]), []) + [c["p_yes"] for c in r["spans"][:most]],
-                                        default=0.0) < cut]  # fmt: skip
-    return {"cut": cut, "spans": most, **open_counts(rows, said_open)}
+def sweep(
+    rows: list[dict], shown: dict[tuple[str, int], list[float]], cut: float, most: int, margin: float = 0.0
+) -> dict[str, object]:
+    """A part is said open when no shown sentence reaches `cut` and none of its `most` nearest spans reaches
+    `cut + margin` (a span that turns an open part into an answered one needs the margin); parts an answer showed
+    no sentence for count too (the spans alone decide)."""
+    said_open = [r for r in rows if max(shown.get((r["file"], r["part"]), []), default=0.0) < cut
+                 and max((c["p_yes"] for c in r["spans"][:most]), default=0.0) < cut + margin]  # fmt: skip
+    return {"cut": cut, "spans": most, "margin": margin, **open_counts(rows, said_open)}
 
 
 def main() -> int:
@@ -59,16 +62,20 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="sweep the rows judged before (after tune_answers.py)")
     args = parser.parse_args()
     target = OUT / f"spans-{args.split}-{args.model}.json"
-    if args.reuse:
-        rows = json.loads(target.read_text("utf-8"))["rows"]
+    judged_at = code_version()
+    if args.reuse:  # the rows keep the commit they were judged at
+        before = json.loads(target.read_text("utf-8"))
+        rows, judged_at = before["rows"], before.get("judged_at", before["code"])
     else:
         settings = Settings(model=args.model, threads=args.threads)
         judge, embedder = LlmJudge(load_generator(settings)), get_embedder()
         rows = [row for path in prompt_files(args.split) for row in part_rows(path, judge, embedder)]
     answers = OUT / f"{args.split}-{args.model}.json"  # eval/tune_answers.py: P for the sentences shown
     shown = {(r["file"], r["part"]): r["p_yes"] for r in json.loads(answers.read_text("utf-8"))["rows"]}
-    table = [sweep(rows, shown, cut / 100, most) for cut in range(40, 81, 5) for most in range(0, MOST + 1)]
-    summary = {"split": args.split, "model": args.model, "code": code_version(), "rows": rows, "sweep": table}
+    table = [sweep(rows, shown, cut / 100, most, margin / 100) for cut in range(40, 81, 5)
+             for most in range(0, MOST + 1) for margin in (0, 10)]  # fmt: skip
+    summary = {"split": args.split, "model": args.model, "code": code_version(), "judged_at": judged_at, "rows": rows,
+               "sweep": table}  # fmt: skip
     OUT.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     for row in table:
