@@ -200,7 +200,9 @@ def _third_person_verb(verb: str) -> str:
     return verb + "s"
 
 
-_LATEX = [(re.compile(r"\$\\times\$|\\times"), "×"), (re.compile(r"\$\\sim\$|\\sim"), "~"),
+_LATEX = [(re.compile(r"\\(?:textbf|textit|emph|mathrm|text)\{([^{}]*)\}"), r"\1"),
+          (re.compile(r"\{\\(?:it|bf|em)\s+([^{}]*)\}"), r"\1"), (re.compile(r"\$\\times\$|\\times"), "×"),
+          (re.compile(r"\$\\sim\$|\\sim"), "~"),
           (re.compile(r"\$\\approx\$|\\approx"), "≈"), (re.compile(r"\\%"), "%"),
           (re.compile(r"\$(\d[\d.,]*)\$"), r"\1")]  # fmt: skip
 

@@ -570,7 +570,8 @@ class Answerer:
                          full=not history if full is None else full)  # fmt: skip
         plan.follow_up = bool(history)
         if not plan.full:  # a short follow-up; a full answer (/full) may restate what it needs
-            plan.said = frozenset(_plain(s) for turn in history or [] for s in _SAID_SPLIT.split(turn.answer))
+            plan.said = frozenset(_plain(s) for turn in history or []
+                                  for s in _SAID_SPLIT.split(_LEAD.sub("\n", turn.answer)))  # fmt: skip
         timings = {"retrieval_s": time.perf_counter() - started}
         if plan.refusal:
             return refusal(plan, plan.refusal, GenerationStats(), timings, [], on_text)
@@ -594,6 +595,7 @@ class Answerer:
 
 _ECHO_REASON = "unsupported: takes"
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
+_LEAD = re.compile(r"\*\*[^*\n]+\*\* ")  # a part's bold lead, before the sentences that answer it
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 
 

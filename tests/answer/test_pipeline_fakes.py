@@ -585,3 +585,13 @@ def test_after_a_gap_a_sentence_far_from_the_part_is_not_shown(example_index, re
                     question_of(example_index))  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
     assert first == f"{part_lead(result.parts[0])} No supplied source answers this directly."
+
+
+def test_a_follow_up_does_not_repeat_a_sentence_shown_after_a_parts_lead(example_index, real_embedder, settings) -> None:
+    """The 019 follow-ups (real 0.5B) both repeated the first answer's sentence: it stood after its part's bold lead
+    ("**Can an AI tell …?** BusterX is …"), so it was not seen as said."""
+    said = "DINOv2 is trained and evaluated on three benchmark datasets, HAM10000, DermNet and ISIC Atlas"
+    first = f"### 2. Answer\n**What data trains AI to capture skin that finely?** {said} [@the-skin-game].\n"
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(READINGS)), settings,
+                    "Which datasets does the skin paper use?", history=[Turn(question_of(example_index), first)])  # fmt: skip
+    assert "[@the-skin-game]" in result.sections["answer"] and said not in result.sections["answer"]

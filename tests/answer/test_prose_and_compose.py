@@ -356,6 +356,7 @@ def test_more_abstract_habits_are_mended() -> None:
     assert third_person("It is hard to label motion.", "X") == "It is hard to label motion."  # a dummy "it"
     dota = paper("dota", "Dota 2 with Large Scale Deep Reinforcement Learning")  # test f32: clipped, lower-cased
     assert entry_name(dota) == "the paper on Dota 2 with Large Scale Deep Reinforcement Learning"
+    assert third_person("X is the {\\it \\textbf{first}} framework.", "X") == "X is the first framework."  # 019
     assert third_person("It gives up to 1.56$\\times$ speedup and $2$ times less memory.", "X") == (
         "X gives up to 1.56× speedup and 2 times less memory.")  # fmt: skip
     cut = "DreamerV3 trains an actor purely from imagined trajectories; robustness techniques let it work across"
