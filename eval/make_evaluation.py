@@ -15,7 +15,9 @@ import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "eval" / "results"
@@ -182,11 +184,7 @@ def fit_section() -> list[str]:
            "Thresholds tuned on dev; test run once to report.",
            "", "| split | commit | models | name states a task | unfit found | fitting called unfit | fits said "
            "(of fitting, with a task) | unclear |", "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
-    for split in ("dev", "test"):
-        path = RESULTS / "fit" / f"states-{split}-qwen2.5-coder-1.5b.json"
-        if not path.is_file():
-            continue
-        data = json.loads(path.read_text("utf-8"))
+    for split, data in _tuning_results("fit", "states-{split}-qwen2.5-coder-1.5b.json"):
         rows = data["rows"]
         stated = [r for r in rows if r["states"]]
 
@@ -207,6 +205,14 @@ def fit_section() -> list[str]:
     return [*out, ""]
 
 
+def _tuning_results(folder: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(split, results) of a tuning script's committed JSON, dev then test, where it was run."""
+    for split in ("dev", "test"):
+        path = RESULTS / folder / name.format(split=split)
+        if path.is_file():
+            yield split, json.loads(path.read_text("utf-8"))
+
+
 def open_parts_section() -> list[str]:
     """Does a part's sentence give what the part asks? The judge behind "no supplied source answers this"
     (tune_answers.py for the sentences an answer showed, tune_spans.py with the summary sentence nearest to it)."""
@@ -225,11 +231,7 @@ def open_parts_section() -> list[str]:
            "'stated gaps the sources answer'.",
            "", "| split | commit | sentences judged per part besides the shown ones | cut | rescue margin | open "
            "parts found | answered parts called open |", "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
-    for split in ("dev", "test"):
-        path = RESULTS / "answers" / f"spans-{split}-qwen2.5-coder-1.5b.json"
-        if not path.is_file():
-            continue
-        data = json.loads(path.read_text("utf-8"))
+    for split, data in _tuning_results("answers", "spans-{split}-qwen2.5-coder-1.5b.json"):
         for most, margin in sorted({(0, 0.0), (SPANS_PER_PART, 0.0), (SPANS_PER_PART, RESCUE_MARGIN)}):
             at = next(row for row in data["sweep"] if abs(row["cut"] - ANSWERS) < 1e-9 and row["spans"] == most
                       and abs(row.get("margin", 0.0) - margin) < 1e-9)  # fmt: skip
