@@ -315,11 +315,13 @@ class Answerer:
         check only, for their entries' labels. A failing sentence goes when the part has other evidence, else
         the entry's own span stands in for it (checked too)."""
         failed: dict[int, str] = {}
+        echoes: set[int] = set()  # failed only for echoing the question
         passed = 0
         for item in items:
             echoed = question_echo(item.text, question, item.entry)
             if echoed:  # the question's words put into the entry's mouth: a stretch, whatever the judge would say
-                failed[id(item)] = f"{_ECHO_REASON} {', '.join(map(repr, echoed))} from the question, not the entry"
+                failed[id(item)] = f"unsupported: takes {', '.join(map(repr, echoed))} from the question, not the entry"
+                echoes.add(id(item))
             elif passed >= budget:
                 item.checked = False  # not shown, so not judged
             elif (reason := self._failure(item.text, item.entry, entries)) is not None:
@@ -332,9 +334,8 @@ class Answerer:
             # a question echo puts the question's words into the entry's mouth, but the fact is often the entry's
             # ("DepthCrafter can handle clips up to 110 frames", dev f03): its own sentence stands in, unless a
             # kept sentence says it already; a sentence the checker finds wrong goes when the part has others
-            echo = reason.startswith(_ECHO_REASON)
             said = {_plain(other.text) for other in kept}
-            if any(other.checked for other in kept) and (not echo or _plain(item.span) in said):
+            if any(other.checked for other in kept) and (id(item) not in echoes or _plain(item.span) in said):
                 repairs.append(f"removed the answer sentence for [@{item.entry.id}] ({reason}): {item.text!r}")
                 continue
             second = self._failure(item.span, item.entry, entries)
@@ -594,7 +595,6 @@ class Answerer:
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
-_ECHO_REASON = "unsupported: takes"
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _LEAD = re.compile(r"\*\*[^*\n]+\*\* ")  # a part's bold lead, before the sentences that answer it
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rag_answer.audit.sentences import plain_sentences
 from rag_answer.entries import Entry
 
 QUOTED = 8  # words in the run, after the words below are left out
@@ -22,7 +23,6 @@ _LEFT_OUT = frozenset(["a", "an", "the", "we", "our", "us", "their", "they", "th
 # require ...": a limitation of earlier work, which a reading can turn into the entry's own)
 _OPENING = frozenset(["in", "on", "model", "to", "end", "that", "final", "moreo", "speci", "addit", "furth"])
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 
 
 def _words(text: str) -> list[str]:
@@ -37,7 +37,7 @@ def is_quote(claim: str, entry: Entry) -> bool:
     if len(words) < QUOTED:
         return False
     title = set(_words(entry.title))
-    for sentence in _SENTENCE_END.split(" ".join(entry.summary.split())):
+    for sentence in plain_sentences(entry.summary):
         own = _words(sentence)
         for skip in range(min(SUBJECT, len(words) - QUOTED) + 1):
             run = words[skip:]
