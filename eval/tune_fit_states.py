@@ -1,5 +1,6 @@
-"""The fit of a name-only recommended model as the answer pipeline judges it: the task its name states (read by
-the model, kept only where it rests on the name), then P(yes) that this is the task asked about
+"""The fit of a name-only recommended model as the answer pipeline judges it: the task its name states (by rule
+from the name's task words, else as read by the model where it rests on the name: name_task.from_name), then
+P(yes) that this is the task asked about
 (reading.judge_fit), and the embedder's cosine between that task and the question. Against the labels'
 `model_fits`: tuned on the dev split, reported on the test split.
 
@@ -18,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from eval.fields.split import ROOT as FIELDS  # noqa: E402
 from eval.fields.split import code_version, prompt_files  # noqa: E402
+from rag_answer.answer.name_task import from_name, name_task  # noqa: E402
 from rag_answer.answer.parts import question_parts  # noqa: E402
-from rag_answer.answer.prose import name_supports  # noqa: E402
-from rag_answer.answer.reading import judge_fit, read_entry  # noqa: E402
+from rag_answer.answer.reading import Reading, judge_fit, read_entry  # noqa: E402
 from rag_answer.embedder import get_embedder  # noqa: E402
 from rag_answer.llm import load_generator  # noqa: E402
 from rag_answer.settings import Settings  # noqa: E402
@@ -43,9 +44,12 @@ def main() -> int:
         question = " ".join((source.question or "").split())
         fits = json.loads((FIELDS / "labels" / f"{path.name[:3]}.json").read_text("utf-8"))["model_fits"]
         for entry in (e for e in source.entries if e.kind == "model" and not e.has_summary):
-            reading, _ = read_entry(generator, entry, question, settings, question_parts(question) or [question])
-            states = reading.states if name_supports(reading.states, entry.title) else ""
-            reading.states = states
+            if name_task(entry.title) is None:  # the model reads the name only where the rule finds no task
+                reading, _ = read_entry(generator, entry, question, settings, question_parts(question) or [question])
+            else:
+                reading = Reading(entry)
+            from_name(reading)
+            states = reading.states
             p_yes = round(judge_fit(generator, reading, question), 4) if states else None
             vectors = embedder.encode([states or entry.title, question])
             cosine = round(float(vectors[0] @ vectors[1]), 4)

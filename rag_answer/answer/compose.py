@@ -23,7 +23,6 @@ from rag_answer.answer.prose import (
     capitalized,
     decapitalized,
     entry_name,
-    name_io,
     sentence,
     short_name,
 )
@@ -51,7 +50,7 @@ SECTION_KEYS = {
     PAPERS_HEADING: "papers",
     SOURCES_HEADING: "sources",
 }
-MAX_ANSWER_SENTENCES = 6  # in all parts together
+MAX_ANSWER_SENTENCES = 9  # in all parts together
 CLOSEST_SHOWN = 0.4  # the judge's P(answers) at which the closest sentence is shown after a part's gap
 TANGENTIAL_LABEL = "Tangential: it answers no part of the question."
 NAME_ONLY_WORKFLOW = "(read from its name only)"
@@ -104,8 +103,8 @@ def cited(text: str, entry: Entry) -> str:
 
 
 def part_budget(parts: int) -> int:
-    """Sentences per part: 1-3, at most MAX_ANSWER_SENTENCES in all."""
-    return max(1, min(3, MAX_ANSWER_SENTENCES // max(parts, 1)))
+    """Sentences per part: 2-3, at most MAX_ANSWER_SENTENCES in all where that leaves two."""
+    return max(2, min(3, MAX_ANSWER_SENTENCES // max(parts, 1)))
 
 
 def answer_segments(draft: Draft) -> list[Segment]:
@@ -116,11 +115,12 @@ def answer_segments(draft: Draft) -> list[Segment]:
     budget = part_budget(len(draft.plan.parts))
     led = len(draft.plan.parts) > 1  # each part stated before its paragraph
     for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=True)):
-        chosen = [item for item in items if item.checked][:budget]
+        chosen = [item for item in items if item.checked]
         if n not in draft.open_parts:  # a sentence judged not to give what the part asks is not shown
             chosen = [item for item in chosen if not item.off_part]
         # the sentence that best gives what the part asks first (the judge's P; stable, so ties keep their order)
         chosen.sort(key=lambda item: -(item.answers or 0.0))
+        chosen = chosen[:budget]
         lead: list[Segment] = [(part_lead(part) + " ", True)] if led else []
         if chosen and n not in draft.open_parts:
             paragraphs.append(lead + [seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
@@ -171,9 +171,6 @@ def workflow_segments(reading: Reading, fits: str, entries: list[Entry] | None =
     given, back = reading.input, reading.output
     if is_name_only(entry):
         given, back = (value if _stated(value, entry) else "" for value in (given, back))
-        stated = name_io(entry.title)  # "Img2Img": the name's own words where the reading gave none
-        if stated is not None:
-            given, back = given or stated[0], back or stated[1]
         if not (given or back):
             kin = namesake(entry, entries or [])
             rest = (f"; see {entry_name(kin.entry)} {marker(kin.entry.id)}, which shares its "

@@ -237,7 +237,10 @@ def third_person(text: str, name: str) -> str:
     text = _OPENERS.sub("", plain_latex(text.strip()))
     match = _WE_VERB.match(text)
     if match:
-        text = f"{capitalized(name)} {_third_person_verb(match.group(1))}" + text[match.end() :]
+        rest = text[match.end() :]
+        # "we introduce Mask2Alpha, ..." is not "Mask2Alpha introduces Mask2Alpha": the paper introduces it
+        subject = "The paper" if rest.strip().lower().startswith(name.lower()) else capitalized(name)
+        text = f"{subject} {_third_person_verb(match.group(1))}" + rest
     elif _THIS_PAPER.match(text) and name.lower() not in text.lower():  # "This paper presents" shown on its own
         text = _THIS_PAPER.sub(capitalized(name), text, count=1)
     text = re.sub(r"^Our\b", "The authors'", text)  # "Their channel-independent ..." has no one to refer to
@@ -389,22 +392,3 @@ def media_words(text: str) -> set[str]:
     words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
     visual = {w.rstrip("s") for w in words} & {"image", "video"}  # not text's "words", "sentence": too common
     return words | {other for w in visual for other in _MEDIA[w].split()}
-
-
-# What an "X2Y" name states it takes and gives ("Img2Img", "Audio2Text", "Lidar2Seg"): read from the name itself,
-# so a workflow line need not say that the name states no input or output (the panel called that a false gap).
-_IO_WORDS = {"img": "an image", "image": "an image", "txt": "text", "text": "text", "audio": "audio",
-             "speech": "speech", "video": "a video", "seq": "a sequence", "lidar": "a lidar point cloud",
-             "crystal": "a crystal structure", "mesh": "a 3D mesh", "scene": "a 3D scene", "seg": "a segmentation",
-             "label": "a label", "code": "code", "property": "its properties", "structure": "a structure",
-             "music": "music", "voice": "a voice"}  # fmt: skip
-_X2Y = re.compile(r"(?:^|[/_\s-])([A-Za-z]+)2([A-Za-z]+)(?=$|[-_\s/])")
-
-
-def name_io(name: str) -> tuple[str, str] | None:
-    """(input, output) an "X2Y" piece of a model's name states, in plain words; None where it states none."""
-    for match in _X2Y.finditer(name):
-        given, back = match.group(1).lower(), match.group(2).lower()
-        if given in _IO_WORDS and back in _IO_WORDS:
-            return _IO_WORDS[given], _IO_WORDS[back]
-    return None

@@ -42,9 +42,10 @@ from rag_answer.answer.draft import (
     Plan,
 )
 from rag_answer.answer.gate import LinkGate
+from rag_answer.answer.name_task import from_name
 from rag_answer.answer.namesake import namesake
 from rag_answer.answer.parts import question_parts
-from rag_answer.answer.prose import entry_name, join_segments, media_words, name_supports, third_person
+from rag_answer.answer.prose import entry_name, join_segments, media_words, third_person
 from rag_answer.answer.reading import Reading, judge_fit, read_entry, read_task
 from rag_answer.answer.render import cited_ids
 from rag_answer.answer.result import AnswerResult, Turn
@@ -87,13 +88,14 @@ TOPIC_SIMILARITY = 0.45
 # entry's, else "partial": it orders the answer and part 4, nothing is dropped by it.
 DIRECT_SHARE = 0.8
 # Whether a name-only model fits, from the task its name states. Tuned on the dev split (eval/tune_fit_states.py,
-# eval/results/fit/states-dev-*.json): the 1.5B says yes to the five misfits too (P 0.72-0.80; the fits 0.88-0.95),
-# while the embedder's cosine between the stated task and the question parts them (misfits -0.04-0.26, fits
-# 0.41-0.73). The answer says plainly that the model does not fit only when all agree: P(yes) below FITS, the
-# cosine below MISFIT_COSINE, and no word shared by the stated task and the question (the example's "generate
-# images based on text prompts" is 0.12 from "I generated a studio portrait ...", and the 1.5B once said P < 0.85:
-# it is the model that question is about). Both P and cosine at or above their cuts: it fits. Otherwise the
-# sources do not show whether it fits.
+# eval/results/fit/states-dev-*.json): the 1.5B says yes to misfits too (P 0.75-0.88), while the embedder's cosine
+# between the stated task and the question parts them better (misfits -0.03-0.31, fits 0.21-0.73). The answer says
+# plainly that the model does not fit only when all agree: P(yes) below FITS, the cosine below MISFIT_COSINE, and
+# no word shared by the stated task and the question (the example's "text-to-image generation" is far from "I
+# generated a studio portrait ...", and it is the model that question is about). Both P and cosine at or above
+# their cuts: it fits. Otherwise the sources do not show whether it fits. With the tasks read from names by rule
+# (name_task.py), dev: 5 of 7 misfits said, 11 of 15 fits said; one fit (f27's Mixtral-8x7B-Instruct) would be
+# called a misfit, and is not, because it shares its name with the answering Mixtral paper (_unsure_misfits).
 FITS, MISFIT_COSINE = 0.85, 0.3
 FIT_CALIBRATED = frozenset({"qwen2.5-coder-1.5b"})  # the answering models whose P(yes) these cuts were tuned on
 # P(yes) that a sentence gives what its part of the question asks (LlmJudge.answers): where no shown sentence
@@ -121,6 +123,12 @@ SPANS_PER_PART = 1
 RESCUE_MARGIN = 0.1
 # A summary sentence this close to a shown sentence (MiniLM cosine) says it again: a reading often copies one.
 SAME_SENTENCE = 0.9
+# In a part that is answered, more summary sentences nearest to it (this many are judged) are shown beside the
+# readings' sentences when the judge's P reaches ADDED_SPAN. Set on the dev split (eval/results/answers/
+# spans-dev-*.json, the four nearest sentences of each of 55 parts): at 0.7 none of the 44 sentences nearest to
+# the 11 parts the labels leave open passes (1 at 0.65, 8 at the 0.55 cut), and 81 of 176 for answered parts do.
+ADDED_CANDIDATES = 4
+ADDED_SPAN = 0.7
 
 
 def entry_scores(context: Context) -> dict[str, float]:
@@ -197,12 +205,8 @@ class Answerer:
             stats = call if stats is None else stats.add(call)
             if reading.offers:  # "our pipeline" from the abstract is the entry's, in the third person
                 reading.offers = third_person(reading.offers, entry_name(entry))
-            if is_name_only(entry):  # what is read from a name must rest on the name, else it is not stated; an
-                # aside in brackets is not read from it ("Sentiment analysis (also known as polarity)", test f22)
-                reading.states, reading.input, reading.output = (
-                    value if name_supports(value, entry.title) else ""
-                    for value in (_PARENTHESIS.sub("", v).strip() for v in (reading.states, reading.input,
-                                                                            reading.output)))  # fmt: skip
+            if is_name_only(entry):  # what its name states, by rule or as read where it rests on the name
+                from_name(reading)
             readings.append(reading)
             if is_name_only(entry):
                 fits[entry.id] = self._fit(reading, plan.question)
@@ -403,6 +407,11 @@ class Answerer:
                     draft.repairs.append(f"did not show the sentence for [@{item.entry.id}] under part {n + 1}: it "
                                          f"does not give what the part asks (P(answers) {score:.2f} < {cut}): "
                                          f"{item.text!r}")  # fmt: skip
+            room = budget - sum(1 for item, score in zip(shown, scores, strict=True) if score >= cut)
+            for item in self._added_spans(draft, n, judge, room, shown_by_part):
+                items.append(item)
+                shown.append(item)
+                judged[item.entry.id] = True
         for items in draft.evidence:  # an entry that answers some part is not merely on the topic
             for item in items:
                 if item.answers is not None and item.answers >= cut and draft.labels.get(item.entry.id) not in (
@@ -455,6 +464,37 @@ class Answerer:
                                      f"(P(answers) {score:.2f}), which no reading gave: {item.text!r}")  # fmt: skip
                 return item
         return None
+
+    def _added_spans(
+        self, draft: Draft, n: int, judge: PartJudge, room: int, shown_by_part: list[list[Evidence]]
+    ) -> list[Evidence]:
+        """More of what answered part n asks, in the entries' own words: of the summary sentences nearest to the
+        part, those the judge finds give what it asks (P at least ADDED_SPAN), not said already under any part,
+        one per entry, while the part has room. A reading writes one sentence per entry and part, so the
+        panel found key facts left out (HT Demucs's "less bleeding between sources" for "which approach bleeds
+        least?", test f16; Grounding DINO's zero-shot AP, f06)."""
+        if room <= 0:
+            return []
+        part = draft.plan.parts[n]
+        found = span_candidates(part, draft.plan.to_read, self.embedder, most=ADDED_CANDIDATES)
+        said = [claim_text(item.text) for shown in shown_by_part for item in shown if not item.off_part]
+        vectors = self.embedder.encode([text for _, text, _ in found] + said) if found else None
+        added: list[Evidence] = []
+        for k, (entry, text, _cosine) in enumerate(found):
+            if len(added) >= room or any(item.entry.id == entry.id for item in added):
+                continue
+            if said and vectors is not None and float((vectors[len(found):] @ vectors[k]).max()) >= SAME_SENTENCE:
+                continue
+            score = judge.answers(part, text, entry)
+            if score < ADDED_SPAN:
+                continue
+            item = Evidence(entry, n, cited(text, entry), cited(text, entry), answers=score)
+            if self._failure(item.text, entry, draft.plan.context.entries) is None:
+                added.append(item)
+                said.append(text)
+                draft.repairs.append(f"part {n + 1} ({part!r}): added [@{entry.id}]'s own sentence, which gives what "
+                                     f"it asks (P(answers) {score:.2f}): {item.text!r}")  # fmt: skip
+        return added
 
     def _unsure_misfits(self, draft: Draft) -> None:
         """A model that shares its name with an entry that answers the question is not said to misfit: its name
@@ -595,7 +635,6 @@ class Answerer:
         return [warning.one_line() for warning in warnings_to_show(entries if len(entries) <= 200 else retrieved)]
 
 
-_PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _LEAD = re.compile(r"\*\*[^*\n]+\*\* ")  # a part's bold lead, before the sentences that answer it
 _SAID_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences, and lines (headings, list items)
 
@@ -678,8 +717,8 @@ def span_candidates(
 ) -> list[tuple[Entry, str, float]]:
     """The `most` summary sentences of the entries nearest to a part of the question (MiniLM cosine), each in the
     third person ("we propose" -> "Donut proposes"): (entry, sentence, cosine), nearest first."""
-    found = [(entry, third_person(text, entry_name(entry))) for entry in entries if entry.has_summary
-             for text in summary_sentences(entry)]  # fmt: skip
+    found = [(entry, third_person(_COMMA_GLUED.sub(", ", text), entry_name(entry))) for entry in entries
+             if entry.has_summary for text in summary_sentences(entry)]  # fmt: skip
     if not found or most <= 0:
         return []
     vectors = embedder.encode([part] + [text for _, text in found])
@@ -688,6 +727,7 @@ def span_candidates(
     return [(found[int(j)][0], found[int(j)][1], float(cosines[int(j)])) for j in order]
 
 
+_COMMA_GLUED = re.compile(r",(?=[A-Za-z])")  # "progressive refinement,from low-resolution" in a summary
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 
 
