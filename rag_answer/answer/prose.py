@@ -105,12 +105,35 @@ def deglued(text: str, source: str = "") -> str:
             return run
         return " ".join(_common_words(run) or [run])
 
+    def camel(match: re.Match[str]) -> str:
+        token = match.group(0)
+        pieces = re.findall(r"[A-Z]?[a-z]+", token)
+        if token.lower() in source.lower() or len(pieces[0]) < 2 or zipf_frequency(pieces[0], "en") < SHORT_ZIPF - 1.0:
+            return token  # "byX", "bothX"; not "nnUNet", "iPhone"
+        spaced: list[str] = []
+        for piece in pieces:
+            lower = piece.lower()
+            if zipf_frequency(lower, "en") >= GLUED_ZIPF or re.search(rf"\b{lower}\b", source.lower()):
+                spaced.append(piece if re.search(rf"\b{piece}\b", source) else lower)
+            else:  # "Tracesand": "traces and" where the source has both words, before "trace sand"
+                own = set(re.findall(r"[a-z]+", source.lower()))
+                cuts = [[lower[:n], lower[n:]] for n in range(2, len(lower) - 1)]
+                found = next((pair for pair in cuts if set(pair) <= own), None) or _common_words(lower)
+                if found is None:
+                    return token
+                spaced += found
+        return " ".join(spaced)
+
     text = _LONG.sub(words, _GLUED.sub(split, _respaced(plain_latex(text), source)))
+    text = _CAMEL.sub(camel, text)
     # a word said twice in a row ("Gorilla Gorilla is", test f28), unless the source says it so
     return _REPEATED.sub(lambda m: m.group(0) if m.group(0) in source else m.group(1), text)
 
 
 _REPEATED = re.compile(r"\b([A-Za-z][\w-]{2,})(?: \1\b)+")
+# ... or runs words together in camel case ("replaced byTransformerEncoder", "generate bothReasoningTracesandTask",
+# test f16 and f28): a token that opens with a common short word, lower case, then capitalised words.
+_CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z]+)+\b")
 
 
 def _respaced(text: str, source: str) -> str:

@@ -365,3 +365,15 @@ def test_more_abstract_habits_are_mended() -> None:
     assert uncut("DreamerV3 learns a world model from experience") == "DreamerV3 learns a world model from experience"
     assert uncut("It works, across") == "It works, across"  # too little would be left: kept for the checker
     assert name_supports("Machine translation of text from one language to another", "Translation-NLLB-200-600M")
+
+
+def test_words_the_model_ran_together_in_camel_case_are_split() -> None:
+    """Test f16's "replaced byTransformerEncoder" and f28's "generate bothReasoningTracesandTask" (the panel called
+    them artefacts); names in camel case stay whole."""
+    ht = "the innermost layers are replaced by a cross-domain Transformer Encoder, using self-attention"
+    assert deglued("layers replaced byTransformerEncoder", ht) == "layers replaced by Transformer Encoder"
+    react = "LLMs generate both reasoning traces and task-specific actions in an interleaved manner"
+    assert deglued("can generate bothReasoningTracesandTask", react) == "can generate both reasoning traces and task"
+    names = "nnUNet, mBART, iPhone, StarDist, eBay, wav2vec"
+    assert deglued(names) == names
+    assert deglued("uses deepSeek weights", "DeepSeek-Coder is trained on code") == "uses deepSeek weights"
