@@ -114,21 +114,26 @@ def answer_segments(draft: Draft) -> list[Segment]:
     paragraphs: list[list[Segment]] = []
     budget = part_budget(len(draft.plan.parts))
     led = len(draft.plan.parts) > 1  # each part stated before its paragraph
-    for n, (part, items) in enumerate(zip(draft.plan.parts, draft.evidence, strict=True)):
+    chosen_by_part: list[list[Evidence]] = []
+    for n, items in enumerate(draft.evidence):
         chosen = [item for item in items if item.checked]
         if n not in draft.open_parts:  # a sentence judged not to give what the part asks is not shown
             chosen = [item for item in chosen if not item.off_part]
         # the sentence that best gives what the part asks first (the judge's P; stable, so ties keep their order)
         chosen.sort(key=lambda item: -(item.answers or 0.0))
-        chosen = chosen[:budget]
+        chosen_by_part.append(chosen[:budget])
+    answering = {item.text for n, chosen in enumerate(chosen_by_part) if n not in draft.open_parts for item in chosen}
+    for n, (part, chosen) in enumerate(zip(draft.plan.parts, chosen_by_part, strict=True)):
         lead: list[Segment] = [(part_lead(part) + " ", True)] if led else []
         if chosen and n not in draft.open_parts:
             paragraphs.append(lead + [seg for n, item in enumerate(chosen) for seg in _spaced(item.text, n, False)])
         elif chosen:  # on the part's topic, but no sentence gives what it asks: said, with the closest one when
             # the judge found it near (a sentence far from the part is clutter after the gap: dev f25's rules of
-            # Constitutional AI after "how much compute does the whole process take?")
+            # Constitutional AI after "how much compute does the whole process take?") and it is not shown for
+            # another part already (test f40: the same CGCNN sentence after the synthesizability gap)
             near = chosen[0].answers is None or chosen[0].answers >= CLOSEST_SHOWN
-            closest: list[Segment] = [(" ", True), (chosen[0].text, False)] if near else []
+            shown = near and chosen[0].text not in answering
+            closest: list[Segment] = [(" ", True), (chosen[0].text, False)] if shown else []
             paragraphs.append([*lead, (open_sentence(part, led=led), True), *closest])
         else:
             paragraphs.append([*lead, (gap_sentence(part, led=led) + ".", True)])

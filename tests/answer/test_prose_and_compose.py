@@ -377,3 +377,22 @@ def test_words_the_model_ran_together_in_camel_case_are_split() -> None:
     names = "nnUNet, mBART, iPhone, StarDist, eBay, wav2vec"
     assert deglued(names) == names
     assert deglued("uses deepSeek weights", "DeepSeek-Coder is trained on code") == "uses deepSeek weights"
+
+
+@pytest.mark.parametrize("elsewhere", [True, False])
+def test_after_a_gap_the_closest_sentence_is_not_shown_again_when_another_part_shows_it(
+    example, elsewhere: bool
+) -> None:
+    """Test f40 (panel round 3): the synthesizability gap was padded with the CGCNN sentence shown for part 1."""
+    draft = _draft(example, fits=FIT_YES, states="text-to-image generation", workflow="Input: a prompt\nOutput: x.")
+    skin = draft.evidence[0][0].entry
+    text = "The Skin Game uses dermatology photos [@the-skin-game]."
+    other = text if elsewhere else "The Skin Game reports macro F1 scores [@the-skin-game]."
+    draft.evidence[1] = [Evidence(skin, 1, other, "x", DIRECT, answers=0.45)]
+    draft.evidence[0][0].answers = 0.9
+    draft.open_parts = {1}
+    answer = split_sections(join_segments(compose_segments(draft))[0])["answer"]
+    second = answer.split("\n\n")[1]
+    assert second.startswith("**What tricks keep resolution high?** No supplied source answers this directly.")
+    assert (other in second) is not elsewhere
+    assert answer.count(text) == 1
