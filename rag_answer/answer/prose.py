@@ -202,14 +202,15 @@ _OPENERS = re.compile(
     r"In particular|Specifically|Finally|Moreover|Furthermore|Surprisingly|Notably|Importantly|Therefore|Thus|"
     r"Additionally|In addition|Also|Further|Hence|Consequently|As a result|However|Meanwhile|"
     r"To (?:address|overcome|tackle|solve|alleviate|mitigate) (?:these|this|such|the above) "
-    r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?))\s*,\s*)+",
+    r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?)(?=\s*,|\s+we\b))\s*,?\s*)+",
     re.IGNORECASE,
 )
 _THIS_PAPER = re.compile(
     r"^(?:(?:This|The present|The proposed) (?:paper|work|study|article|approach|method|model|framework)\b"
     r"|It\b(?! (?:is|was|has been|remains|seems|appears|becomes)\b))"  # not a dummy "It is hard to ..."
 )
-_WE_VERB = re.compile(r"^(?:We|we)\s+(?:(?:also|then|further|first|next|finally|now|additionally)\s+)?([a-z]+)\b")
+_WE_VERB = re.compile(r"^(?:We|we)\s+(?:(?:also|then|further|first|next|finally|now|additionally)\s+)?"
+                      r"((?:[a-z]+ly\s+)?)([a-z]+)\b")  # an adverb kept: "we theoretically show", dev f33
 _KEEP_VERBS = frozenset({"are", "were", "have", "had", "can", "could", "will", "would", "may", "might", "must"})
 
 
@@ -263,7 +264,7 @@ def third_person(text: str, name: str) -> str:
         rest = text[match.end() :]
         # "we introduce Mask2Alpha, ..." is not "Mask2Alpha introduces Mask2Alpha": the paper introduces it
         subject = "The paper" if rest.strip().lower().startswith(name.lower()) else capitalized(name)
-        text = f"{subject} {_third_person_verb(match.group(1))}" + rest
+        text = f"{subject} {match.group(1)}{_third_person_verb(match.group(2))}" + rest
     elif _THIS_PAPER.match(text) and name.lower() not in text.lower():  # "This paper presents" shown on its own
         text = _THIS_PAPER.sub(capitalized(name), text, count=1)
     text = re.sub(r"^Our\b", "The authors'", text)  # "Their channel-independent ..." has no one to refer to

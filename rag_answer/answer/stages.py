@@ -677,11 +677,14 @@ def question_echo(sentence: str, question: str, entry: Entry) -> list[str]:
         return []
     source = f"{entry.title} {entry.summary}".lower()
     source_words = set(_WORD.findall(source))
-    asked = {_stem(word) for word in _WORD.findall(question)}
+    asked_words = {word.lower() for word in _WORD.findall(question)}
+    asked = {_stem(word) for word in asked_words}
     named = {_stem(word) for word in _WORD.findall(f"{entry.title} {entry_name(entry)}")}
     words = [w for w in dict.fromkeys(w.lower() for w in _WORD.findall(sentence))
              if w not in _COMMON and _stem(w) not in named]  # fmt: skip
-    taken = [w for w in words if _stem(w) in asked and _stem(w) not in source
+    # a stem is the entry's when one of its words starts with it ("video" is not in "provide", dev f33)
+    taken = [w for w in words if (_stem(w) in asked or any(_same_root(w, other) for other in asked_words))
+             and not any(other.startswith(_stem(w)) for other in source_words)
              and not any(_same_root(w, other) for other in source_words)]  # "training" for its "train"  # fmt: skip
     yes_no = {_stem(word) for part in question_parts(question) if _YES_NO.match(part) for word in _WORD.findall(part)}
     specific = [w for w in taken if zipf_frequency(w, "en") < ECHO_ZIPF or _stem(w) in yes_no]

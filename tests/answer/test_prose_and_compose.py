@@ -396,3 +396,29 @@ def test_after_a_gap_the_closest_sentence_is_not_shown_again_when_another_part_s
     assert second.startswith("**What tricks keep resolution high?** No supplied source answers this directly.")
     assert (other in second) is not elsewhere
     assert answer.count(text) == 1
+
+
+def test_another_form_of_the_questions_word_that_the_entry_never_uses_is_an_echo() -> None:
+    """Dev f33 (session 9): "CQL handles brand-new videos that have no history yet by ..." put the question into an
+    offline-RL paper's mouth: "handles" is another form of the question's "handle" (their stems differed), and
+    "videos" was counted as the entry's because "vide" is in its "provide"."""
+    source = load_source(ROOT / "eval" / "fields" / "prompts" / "f33_offline-rl-recommendation.txt")
+    entries = {entry.id: entry for entry in source.entries}
+    cql = "CQL handles brand-new videos that have no history yet by augmenting the Bellman error objective."
+    assert question_echo(cql, source.question, entries["conservative-q-learning"]) == ["handles", "brand-new",
+                                                                                       "videos", "history"]  # fmt: skip
+    sqn = "SQN handles brand-new videos by focusing on specific rewards that may lead to purchases."
+    assert question_echo(sqn, source.question, entries["self-supervised-reinforcement"]) == ["handles", "brand-new",
+                                                                                             "videos"]  # fmt: skip
+    own = "Learning from the logged feedback is however subject to biases caused by only observing feedback."
+    assert question_echo(own, source.question, entries["top-k-off"]) == []
+
+
+def test_an_adverb_after_we_is_kept_and_an_opener_without_its_comma_goes() -> None:
+    """Dev f33 (session 9): "CQL theoreticallies show"; dev f01: "To address this problem the authors constructed"."""
+    assert third_person("We theoretically show that CQL produces a lower bound", "CQL") == (
+        "CQL theoretically shows that CQL produces a lower bound"
+    )
+    assert third_person("We only train on synthetic data", "Y") == "Y only trains on synthetic data"
+    assert third_person("To address this problem we constructed TissueNet", "Mesmer") == "Mesmer constructed TissueNet"
+    assert third_person("To address this problem is hard", "Y") == "To address this problem is hard"
