@@ -485,6 +485,8 @@ class Answerer:
                 continue
             if said and vectors is not None and float((vectors[len(found):] @ vectors[k]).max()) >= SAME_SENTENCE:
                 continue
+            if any(_says_again(text, other) for other in said):  # "Second, the authors use coverage ..." (test f20)
+                continue
             score = judge.answers(part, text, entry)
             if score < ADDED_SPAN:
                 continue
@@ -707,6 +709,16 @@ def _same_root(word: str, other: str) -> bool:
     shorter = min(len(word), len(other))
     common = next((n for n in range(shorter) if word[n] != other[n]), shorter)
     return (common >= 5 and shorter - common <= 3) or (common >= 4 and shorter - common <= 1)
+
+
+def _says_again(text: str, other: str) -> bool:
+    """Most of a sentence's words (SAYS_AGAIN of its words of four letters or more) are another's: the reading
+    wrote the entry's sentence in other words, and the entry's own adds nothing."""
+    words = {w.lower() for w in _WORD.findall(text)} - _COMMON
+    return bool(words) and len(words & {w.lower() for w in _WORD.findall(other)}) >= SAYS_AGAIN * len(words)
+
+
+SAYS_AGAIN = 0.7
 
 
 def _stem(word: str) -> str:

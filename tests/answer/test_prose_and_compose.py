@@ -22,7 +22,7 @@ from rag_answer.answer.prose import (
     uncut,
 )
 from rag_answer.answer.reading import parse_reading
-from rag_answer.answer.stages import _same_root, question_echo
+from rag_answer.answer.stages import _same_root, _says_again, question_echo
 from rag_answer.audit import audit
 from rag_answer.audit.links import extract_links
 from rag_answer.citations import GAP_PHRASE
@@ -422,3 +422,15 @@ def test_an_adverb_after_we_is_kept_and_an_opener_without_its_comma_goes() -> No
     assert third_person("We only train on synthetic data", "Y") == "Y only trains on synthetic data"
     assert third_person("To address this problem we constructed TissueNet", "Mesmer") == "Mesmer constructed TissueNet"
     assert third_person("To address this problem is hard", "Y") == "To address this problem is hard"
+
+
+def test_an_entrys_sentence_that_says_a_shown_one_again_is_not_added_and_an_ordinal_opener_goes() -> None:
+    """Test f20 (session 9 run): "Second, the authors use coverage to keep track of what has been summarized" was
+    added beside the reading's "Get To The Point states that coverage is used to keep track of what has been
+    summarized"."""
+    shown = ("Get To The Point states that coverage is used to keep track of what has been summarized, which "
+             "discourages repetition [@get-to-the].")  # fmt: skip
+    again = "Second, the authors use coverage to keep track of what has been summarized, which discourages repetition."
+    assert _says_again(again, shown)
+    assert not _says_again("Get To The Point copies words from the source text via pointing.", shown)
+    assert third_person(again, "Get To The Point").startswith("The authors use coverage")
