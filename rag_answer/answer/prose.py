@@ -136,6 +136,9 @@ _REPEATED = re.compile(r"\b([A-Za-z][\w-]{2,})(?: \1\b)+")
 _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z]+)+\b")
 
 
+CUT_GLUE = 15  # letters of a glued token cut short that are enough to tell which run of the source it began
+
+
 def _respaced(text: str, source: str) -> str:
     """Tokens the model glued out of the source's own words ("forup-to-100languages" for "for up to 100
     languages") written back with the source's spacing."""
@@ -146,12 +149,18 @@ def _respaced(text: str, source: str) -> str:
             piece = " ".join(words[start : start + size]).strip(".,;:()")
             runs.setdefault(re.sub(r"[^a-z0-9]", "", piece.lower()), piece)
     known = set(words)
+    singles = {re.sub(r"[^a-z0-9]", "", word.lower()) for word in words}
 
     def restore(match: re.Match[str]) -> str:
         token = match.group(0)
         key = re.sub(r"[^a-z0-9]", "", token.lower())
         # a short token only when it is no word ("upagain" for "up again", not "another" for "an other")
         short_ok = len(key) >= 8 or zipf_frequency(token.lower(), "en") < 1.0
+        if key not in runs and key not in singles and len(key) >= CUT_GLUE:
+            # glued, then cut by the token budget ("anddensitycontrolofthe3Dgaussi", test f34): the shortest run of
+            # the source's words it begins, as the source writes it, when only the cut word is left to complete
+            begun = sorted((k for k in runs if k.startswith(key) and len(k) - len(key) <= 12), key=len)
+            return runs[begun[0]] if begun else token
         return runs.get(key, token) if short_ok and token not in known else token
 
     return re.sub(r"[A-Za-z0-9][A-Za-z0-9-]{4,}[A-Za-z0-9]", restore, text)
