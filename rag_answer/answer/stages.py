@@ -408,7 +408,8 @@ class Answerer:
                                          f"does not give what the part asks (P(answers) {score:.2f} < {cut}): "
                                          f"{item.text!r}")  # fmt: skip
             room = budget - sum(1 for item, score in zip(shown, scores, strict=True) if score >= cut)
-            for item in self._added_spans(draft, n, judge, room, shown_by_part):
+            answering = {item.entry.id for shown in shown_by_part for item in shown if (item.answers or 0.0) >= cut}
+            for item in self._added_spans(draft, n, judge, room, shown_by_part, answering):
                 items.append(item)
                 shown.append(item)
                 judged[item.entry.id] = True
@@ -466,17 +467,21 @@ class Answerer:
         return None
 
     def _added_spans(
-        self, draft: Draft, n: int, judge: PartJudge, room: int, shown_by_part: list[list[Evidence]]
-    ) -> list[Evidence]:
+        self, draft: Draft, n: int, judge: PartJudge, room: int, shown_by_part: list[list[Evidence]],
+        answering: set[str],
+    ) -> list[Evidence]:  # fmt: skip
         """More of what answered part n asks, in the entries' own words: of the summary sentences nearest to the
         part, those the judge finds give what it asks (P at least ADDED_SPAN), not said already under any part,
-        one per entry, while the part has room. A reading writes one sentence per entry and part, so the
-        panel found key facts left out (HT Demucs's "less bleeding between sources" for "which approach bleeds
-        least?", test f16; Grounding DINO's zero-shot AP, f06)."""
+        one per entry, from entries that answer some part already (`answering`: the sample report's Hi4D, a
+        4D-scan dataset, was added under "what data trains AI to capture skin?"), while the part has room. A
+        reading writes one sentence per entry and part, so the panel found key facts left out (HT Demucs's "less
+        bleeding between sources" for "which approach bleeds least?", test f16; Grounding DINO's zero-shot AP,
+        f06)."""
         if room <= 0:
             return []
         part = draft.plan.parts[n]
-        found = span_candidates(part, draft.plan.to_read, self.embedder, most=ADDED_CANDIDATES)
+        readable = [entry for entry in draft.plan.to_read if entry.id in answering]
+        found = span_candidates(part, readable, self.embedder, most=ADDED_CANDIDATES)
         said = [claim_text(item.text) for shown in shown_by_part for item in shown if not item.off_part]
         vectors = self.embedder.encode([text for _, text, _ in found] + said) if found else None
         added: list[Evidence] = []
@@ -712,10 +717,11 @@ def _same_root(word: str, other: str) -> bool:
 
 
 def _says_again(text: str, other: str) -> bool:
-    """Most of a sentence's words (SAYS_AGAIN of its words of four letters or more) are another's: the reading
-    wrote the entry's sentence in other words, and the entry's own adds nothing."""
+    """Most of one sentence's words (SAYS_AGAIN of its words of four letters or more) are the other's: the reading
+    wrote the entry's sentence in other words, or a part of it, and the entry's own adds little."""
     words = {w.lower() for w in _WORD.findall(text)} - _COMMON
-    return bool(words) and len(words & {w.lower() for w in _WORD.findall(other)}) >= SAYS_AGAIN * len(words)
+    others = {w.lower() for w in _WORD.findall(other)} - _COMMON
+    return bool(words and others) and len(words & others) >= SAYS_AGAIN * min(len(words), len(others))
 
 
 SAYS_AGAIN = 0.7

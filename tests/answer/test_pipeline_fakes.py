@@ -607,16 +607,17 @@ def test_in_an_answered_part_an_entrys_own_sentence_that_gives_what_it_asks_is_a
     nearest does not give what it asks (P 0.3, so it replaces nothing); the next one does (P 0.9) and is shown
     beside the reading's, first; at 0.65 (above the cut, below the bar for adding) it is not. Test f16 left out HT
     Demucs's "less bleeding between sources" for "which approach bleeds least?"."""
-    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game trains DINOv2-Large on "
-                "HAM10000, DermNet and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha, "
+    readings = {"The Skin Game": "Offers: a dermatology benchmark.\nPart 1: The Skin Game reports macro F1 scores on "
+                "HAM10000 and ISIC Atlas.\nPart 2: none.", "Enhancing Image Matting": "Offers: Mask2Alpha, "
                 "a refinement framework for image matting.\nPart 1: none.\nPart 2: A sparse convolution-based "
-                "optimization scheme allows Mask2Alpha to recover high-resolution details."}  # fmt: skip
+                "optimization scheme allows Mask2Alpha to recover high-resolution details.",
+                "Hi4D": "Offers: a 4D dataset.\nPart 1: none.\nPart 2: none."}  # fmt: skip
 
-    def judge(prefix: str, suffix: str) -> float:
+    def judge(prefix: str, suffix: str) -> float:  # Hi4D's own sentences would pass too: it answers no part
         if "give what the question asks for" in suffix:
-            if "dual contribution" in suffix:
+            if "dual contribution" in suffix or "Hi4D" in suffix:
                 return p_yes
-            return 0.8 if "DINOv2-Large on" in suffix or "sparse convolution" in suffix else 0.3
+            return 0.8 if "macro F1" in suffix or "sparse convolution" in suffix else 0.3
         return 0.99
 
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
@@ -624,7 +625,8 @@ def test_in_an_answered_part_an_entrys_own_sentence_that_gives_what_it_asks_is_a
     first = result.sections["answer"].split("\n\n")[0]
     assert ("The Skin Game presents a dual contribution" in first) is added
     assert first.startswith(f"{part_lead(result.parts[0])} The Skin Game presents a dual contribution") is added
-    assert "The Skin Game trains DINOv2-Large on HAM10000, DermNet and ISIC Atlas [@the-skin-game]." in first
+    assert "The Skin Game reports macro F1 scores on HAM10000 and ISIC Atlas [@the-skin-game]." in first
+    assert "[@hi4d-4d-instance]" not in result.sections["answer"]  # not from an entry that answers no part
     assert any("part 1 ('what data trains AI to capture skin that finely?'): added [@the-skin-game]'s own" in r
                for r in result.repairs) is added  # fmt: skip
     assert result.sections["answer"].count("dual contribution") == (1 if added else 0)  # not again under part 2

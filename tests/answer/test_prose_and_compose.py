@@ -436,6 +436,11 @@ def test_an_entrys_sentence_that_says_a_shown_one_again_is_not_added_and_an_ordi
     again = "Second, the authors use coverage to keep track of what has been summarized, which discourages repetition."
     assert _says_again(again, shown)
     assert not _says_again("Get To The Point copies words from the source text via pointing.", shown)
+    # a shown sentence that is a part of the entry's longer one (the sample report's Skin Game, session 9)
+    part = "The Skin Game presents a training framework with DINOv2 across HAM10000, DermNet, ISIC Atlas."
+    whole = ("The Skin Game presents a dual contribution: first, a systematic analysis of current practices; second, "
+             "a training framework with DINOv2 across HAM10000, DermNet, ISIC Atlas.")  # fmt: skip
+    assert _says_again(whole, part)
     assert third_person(again, "Get To The Point").startswith("The authors use coverage")
 
 
