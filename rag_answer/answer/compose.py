@@ -18,14 +18,7 @@ from rag_answer.answer.draft import (
     Evidence,
 )
 from rag_answer.answer.namesake import namesake
-from rag_answer.answer.prose import (
-    Segment,
-    capitalized,
-    decapitalized,
-    entry_name,
-    sentence,
-    short_name,
-)
+from rag_answer.answer.prose import Segment, capitalized, decapitalized, entry_name, sentence, short_name
 from rag_answer.answer.reading import Reading
 from rag_answer.citations import (
     gap_sentence,

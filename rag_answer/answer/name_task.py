@@ -102,7 +102,7 @@ def name_task(name: str) -> NameTask | None:
     tokens = name_tokens(name)
     found = next((task for words, task in _TASKS if _holds(tokens, words)), None)
     if found is None:
-        io = name_io(name)
+        io = _io(tokens)
         return NameTask(f"turning {io[0]} into {io[1]}", *io) if io else None
     stems = _STEMS.search(name)
     if stems and found.back == "separated stems":
@@ -113,7 +113,10 @@ def name_task(name: str) -> NameTask | None:
 def name_io(name: str) -> tuple[str, str] | None:
     """(input, output) an "X2Y" piece of a model's name states ("Img2Img", "Audio2Text", "img2vid"), in plain
     words; None where it states none."""
-    tokens = name_tokens(name)
+    return _io(name_tokens(name))
+
+
+def _io(tokens: list[str]) -> tuple[str, str] | None:
     for n in range(1, len(tokens) - 1):
         if tokens[n] == "2" and tokens[n - 1] in _IO_WORDS and tokens[n + 1] in _IO_WORDS:
             return _IO_WORDS[tokens[n - 1]], _IO_WORDS[tokens[n + 1]]

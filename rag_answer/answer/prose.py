@@ -111,12 +111,12 @@ def deglued(text: str, source: str = "") -> str:
         if token.lower() in source.lower() or len(pieces[0]) < 2 or zipf_frequency(pieces[0], "en") < SHORT_ZIPF - 1.0:
             return token  # "byX", "bothX"; not "nnUNet", "iPhone"
         spaced: list[str] = []
+        own = set(re.findall(r"[a-z]+", source.lower()))
         for piece in pieces:
             lower = piece.lower()
             if zipf_frequency(lower, "en") >= GLUED_ZIPF or re.search(rf"\b{lower}\b", source.lower()):
                 spaced.append(piece if re.search(rf"\b{piece}\b", source) else lower)
             else:  # "Tracesand": "traces and" where the source has both words, before "trace sand"
-                own = set(re.findall(r"[a-z]+", source.lower()))
                 cuts = [[lower[:n], lower[n:]] for n in range(2, len(lower) - 1)]
                 found = next((pair for pair in cuts if set(pair) <= own), None) or _common_words(lower)
                 if found is None:

@@ -482,13 +482,15 @@ class Answerer:
         part = draft.plan.parts[n]
         readable = [entry for entry in draft.plan.to_read if entry.id in answering]
         found = span_candidates(part, readable, self.embedder, most=ADDED_CANDIDATES)
+        if not found:
+            return []
         said = [claim_text(item.text) for shown in shown_by_part for item in shown if not item.off_part]
-        vectors = self.embedder.encode([text for _, text, _ in found] + said) if found else None
+        vectors = self.embedder.encode([text for _, text, _ in found] + said)
         added: list[Evidence] = []
         for k, (entry, text, _cosine) in enumerate(found):
             if len(added) >= room or any(item.entry.id == entry.id for item in added):
                 continue
-            if said and vectors is not None and float((vectors[len(found):] @ vectors[k]).max()) >= SAME_SENTENCE:
+            if said and float((vectors[len(found):] @ vectors[k]).max()) >= SAME_SENTENCE:
                 continue
             if any(_says_again(text, other) for other in said):  # "Second, the authors use coverage ..." (test f20)
                 continue
