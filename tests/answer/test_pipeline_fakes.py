@@ -4,6 +4,7 @@ is shown before it is checked."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from rag_answer.answer import Turn, answer_question
 from rag_answer.answer.draft import FIT_NO, FIT_UNCLEAR, FIT_YES
+from rag_answer.answer.name_task import from_name
 from rag_answer.answer.reading import parse_reading
 from rag_answer.answer.stages import Answerer
 from rag_answer.audit import extract_links
@@ -347,6 +349,23 @@ def test_a_misfit_is_said_only_when_the_judge_and_the_embedder_agree(
     )
     reading = parse_reading(model, f"Task: {states}.\nInput: none\nOutput: none")
     assert answerer._fit(reading, question_of(example_index)) == expected
+
+
+@pytest.mark.parametrize("p_yes", [0.8, 0.95])
+def test_a_task_the_name_states_by_rule_misfits_whatever_the_judge_says(
+    example_index, real_embedder, judged_settings, p_yes: float
+) -> None:
+    """The name's own words ("StyleTransfer") state the task: the 1.5B's P(yes) (0.854 for test f02's dehazing
+    question) does not keep the answer from saying plainly that it does not fit."""
+    model = next(e for e in example_index.sources[0].entries if e.kind == "model" and not e.has_summary)
+    vangogh = dataclasses.replace(model, title="Img2Img-CycleGAN-VanGogh-StyleTransfer")
+    answerer = Answerer(
+        example_index, real_embedder, FakeGenerator("", judge_yes=lambda _p, _s: p_yes), judged_settings
+    )
+    reading = parse_reading(vangogh, "Task: none.\nInput: none\nOutput: none")
+    from_name(reading)
+    assert reading.states == "style transfer"
+    assert answerer._fit(reading, "How do AI dehazing tools work out what the scene looked like without haze?") == FIT_NO
 
 
 # Two entries that both answer part 1 of the example's question, for the part judge's tests.
