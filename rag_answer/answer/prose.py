@@ -265,18 +265,55 @@ def plain_latex(text: str) -> str:
     return text
 
 
+# "To fuse language and vision, we divide ..." (test f06): an opening clause before the sentence's first "we".
+_INTRO_WE = re.compile(r"^([A-Z][^;]*?,\s+)we\s+((?:[a-z]+ly\s+)?)([a-z]+)\b")
+# Verbs an abstract joins to its first one ("we divide ... and propose ..."): written for the same subject.
+_JOINED_VERB = re.compile(
+    r"\band\s+((?:[a-z]+ly\s+)?)(propose|present|introduce|show|demonstrate|develop|design|use|train|evaluate|find"
+    r"|achieve|apply|release|provide|conduct|describe|study|investigate|analy[sz]e|compare|build|adopt|leverage"
+    r"|employ|extend|explore|obtain|observe|report|collect|construct|formulate|derive|combine|integrate"
+    r"|outperform|validate|verify|open-source|make|discuss|identify|establish|perform)\b"
+)
+
+
+def _subject_verb(name: str, adverb: str, verb: str, rest: str) -> str:
+    """"<name> proposes ..." with a verb joined by "and" to the first in the same person ("... and shows")."""
+    joined = _JOINED_VERB.search(rest)
+    if joined and not re.search(r"\b(?:we|they|the authors)\b", rest[: joined.start()], re.IGNORECASE):
+        rest = rest[: joined.start()] + f"and {joined.group(1)}{_third_person_verb(joined.group(2))}" + rest[
+            joined.end() :]  # fmt: skip
+    return f"{name} {adverb}{_third_person_verb(verb)}{rest}"
+
+
+def _names(text: str, name: str) -> bool:
+    """The text writes the name as a word of its own."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def third_person(text: str, name: str) -> str:
-    """An abstract's first person as third person about the entry: "Here, we propose X" -> "<name> proposes X";
-    a later "we" is "the authors", "our" is "their", so no first-person abstract text reaches the answer."""
+    """An abstract's first person as third person about the entry: "Here, we propose X" -> "<name> proposes X",
+    as is the first "we" after an opening clause ("To fuse ..., <name> divides"); a later "we" is "the authors",
+    "our" is "their", so no first-person abstract text reaches the answer."""
     text = _OPENERS.sub("", plain_latex(text.strip()))
-    match = _WE_VERB.match(text)
+    match, intro = _WE_VERB.match(text), _INTRO_WE.match(text)
     if match:
         rest = text[match.end() :]
-        # "we introduce Mask2Alpha, ..." is not "Mask2Alpha introduces Mask2Alpha": the paper introduces it
-        subject = "The paper" if rest.strip().lower().startswith(name.lower()) else capitalized(name)
-        text = f"{subject} {match.group(1)}{_third_person_verb(match.group(2))}" + rest
+        # "we introduce Mask2Alpha, ..." is not "Mask2Alpha introduces Mask2Alpha": the paper introduces it (nor
+        # "CQL shows that CQL produces")
+        subject = "The paper" if _names(rest, name) else capitalized(name)
+        text = _subject_verb(subject, match.group(1), match.group(2), rest)
+    elif intro and not re.search(r"\b(?:we|our|us)\b", intro.group(1), re.IGNORECASE):
+        rest = text[intro.end() :]
+        subject = "the paper" if _names(text, name) else name  # not "Using YaRN, YaRN shows"
+        text = intro.group(1) + _subject_verb(subject, intro.group(2), intro.group(3), rest)
     elif _THIS_PAPER.match(text) and name.lower() not in text.lower():  # "This paper presents" shown on its own
         text = _THIS_PAPER.sub(capitalized(name), text, count=1)
+    if not name.lower().startswith(("the paper", "the model")) and not _names(text, name):  # "Our largest model"
+        text = re.sub(r"^Our\b", _possessive(capitalized(name)), text)
     text = re.sub(r"^Our\b", "The authors'", text)  # "Their channel-independent ..." has no one to refer to
     text = re.sub(r"\bwe\b", "the authors", text)
     text = re.sub(r"\bWe\b", "The authors", text)

@@ -321,7 +321,7 @@ def test_abstract_openers_are_not_carried_into_the_answer() -> None:
     # a summary sentence shown on its own before a gap would be said: its link to the sentence before is gone
     assert third_person("Additionally, a sparse scheme recovers details.", "X") == "A sparse scheme recovers details."
     assert third_person("To address dataset bias, we train on more data.", "X") == (
-        "To address dataset bias, the authors train on more data.")  # a purpose with content stays  # fmt: skip
+        "To address dataset bias, X trains on more data.")  # a purpose with content stays  # fmt: skip
 
 
 def test_a_title_with_a_colon_is_named_by_its_head_and_our_is_not_their() -> None:
@@ -420,11 +420,29 @@ def test_another_form_of_the_questions_word_that_the_entry_never_uses_is_an_echo
 def test_an_adverb_after_we_is_kept_and_an_opener_without_its_comma_goes() -> None:
     """Dev f33 (session 9): "CQL theoreticallies show"; dev f01: "To address this problem the authors constructed"."""
     assert third_person("We theoretically show that CQL produces a lower bound", "CQL") == (
-        "CQL theoretically shows that CQL produces a lower bound"
+        "The paper theoretically shows that CQL produces a lower bound"
     )
     assert third_person("We only train on synthetic data", "Y") == "Y only trains on synthetic data"
     assert third_person("To address this problem we constructed TissueNet", "Mesmer") == "Mesmer constructed TissueNet"
     assert third_person("To address this problem is hard", "Y") == "To address this problem is hard"
+
+
+def test_the_first_we_after_an_opening_clause_and_a_joined_verb_are_about_the_entry() -> None:
+    """Panel round 4 (test f06): "To effectively fuse language and vision modalities, the authors conceptually
+    divide ... and propose ..." read as pasted abstract text."""
+    assert third_person("To effectively fuse language and vision modalities, we conceptually divide a detector into "
+                        "three phases and propose a tight fusion solution", "Grounding DINO") == (
+        "To effectively fuse language and vision modalities, Grounding DINO conceptually divides a detector into "
+        "three phases and proposes a tight fusion solution")  # fmt: skip
+    assert third_person("We propose X and show that it works", "Y") == "Y proposes X and shows that it works"
+    assert third_person("Using YaRN, we show that LLaMA models extrapolate", "YaRN") == (
+        "Using YaRN, the paper shows that LLaMA models extrapolate")
+    assert third_person("Our largest model, ViT-L/14, reaches 31.2 AP", "OWL-ViT") == (
+        "OWL-ViT's largest model, ViT-L/14, reaches 31.2 AP")
+    assert third_person("Our models rely on two sources", "the paper on neural architectures") == (
+        "The authors' models rely on two sources")
+    # a "we" inside the opening clause: left to the later rule
+    assert third_person("As we show, we train X", "Y") == "As the authors show, the authors train X"
 
 
 def test_an_entrys_sentence_that_says_a_shown_one_again_is_not_added_and_an_ordinal_opener_goes() -> None:
