@@ -277,7 +277,7 @@ _JOINED_VERB = re.compile(
 
 
 def _subject_verb(name: str, adverb: str, verb: str, rest: str) -> str:
-    """"<name> proposes ..." with a verb joined by "and" to the first in the same person ("... and shows")."""
+    """The sentence "<name> proposes ...", with a verb joined by "and" to the first in the same person."""
     joined = _JOINED_VERB.search(rest)
     if joined and not re.search(r"\b(?:we|they|the authors)\b", rest[: joined.start()], re.IGNORECASE):
         rest = rest[: joined.start()] + f"and {joined.group(1)}{_third_person_verb(joined.group(2))}" + rest[

@@ -20,6 +20,7 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from rag_answer.answer.compose import (
+    TANGENTIAL_LABEL,
     cited,
     compose_segments,
     is_name_only,
@@ -53,7 +54,7 @@ from rag_answer.answer.verify import verify_answer
 from rag_answer.audit.claims import FLAGGED, ClaimJudge, judge_sentence
 from rag_answer.audit.sentences import claim_text
 from rag_answer.audit.verdicts import PartJudge
-from rag_answer.citations import REFUSAL_PHRASE
+from rag_answer.citations import REFUSAL_PHRASE, marker
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
@@ -541,9 +542,14 @@ class Answerer:
     def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
         if not reading.offers or is_name_only(reading.entry):
             return
-        item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
-        # only what the model wrote is judged, not the program's "Tangential: it answers no part ..." around it
-        reason = self._failure(cited(reading.offers, reading.entry), reading.entry, entries)
+        segments = paper_segments(reading, draft)
+        item = "".join(text for text, _ in segments).removeprefix("- ")
+        # judged as part 4 shows it ("AOD-Net: all-in-One ..."), so the answer's final check finds it judged; not
+        # the program's "Tangential: it answers no part ..." before it, a sentence of its own
+        head = segments[0][0].removeprefix("- ").replace(marker(reading.entry.id), "", 1).strip()
+        head = head.removeprefix(TANGENTIAL_LABEL).strip()
+        shown = f"{head} {segments[1][0]}" if head else segments[1][0]
+        reason = self._failure(cited(shown, reading.entry), reading.entry, entries)
         if reason is not None:
             draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason}): {item!r}")
             reading.offers = ""

@@ -33,6 +33,8 @@ def _words(text: str) -> list[str]:
 def is_quote(claim: str, entry: Entry) -> bool:
     """Whether the claim (markers already removed) is a run of one of the entry's summary sentences, word for word
     but for the rewrite to the third person and a subject taken from the title or from that sentence."""
+    if is_title_words(claim, entry):
+        return True
     words = _words(claim)
     if len(words) < QUOTED:
         return False
@@ -47,6 +49,24 @@ def is_quote(claim: str, entry: Entry) -> bool:
             if set(words[:skip]) <= title | _OPENING and set(own[:start]) <= title | _OPENING:
                 return True
     return False
+
+
+def is_title_words(claim: str, entry: Entry) -> bool:
+    """The claim is the entry's title in its words ("Feature Fusion Attention Network (FFA-Net) for Single Image
+    Dehazing"): at least TITLED words, every one the title's, but for a short form in brackets that the entry writes
+    itself. The judge had been asked about such part-4 items twice per answer, and said no to some (a title that
+    reads like a claim)."""
+    bare = _ASIDE.sub(lambda aside: "" if aside.group(1) in f"{entry.title} {entry.summary}" else aside.group(0), claim)
+    words = _whole_words(bare)  # whole: "detects" is not the title's "Detection"
+    return len(words) >= TITLED and set(words) <= set(_whole_words(entry.title))
+
+
+TITLED = 3
+_ASIDE = re.compile(r"\s*\(([^()]{1,30})\)")
+
+
+def _whole_words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(text.lower()) if word not in _LEFT_OUT]
 
 
 def _find(haystack: list[str], needle: list[str]) -> int | None:

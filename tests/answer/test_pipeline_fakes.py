@@ -649,3 +649,20 @@ def test_in_an_answered_part_an_entrys_own_sentence_that_gives_what_it_asks_is_a
     assert any("part 1 ('what data trains AI to capture skin that finely?'): added [@the-skin-game]'s own" in r
                for r in result.repairs) is added  # fmt: skip
     assert result.sections["answer"].count("dual contribution") == (1 if added else 0)  # not again under part 2
+
+
+def test_a_part_four_description_is_judged_once_as_it_is_shown(example_index, real_embedder, judged_settings) -> None:
+    """The description was judged without its "<name>: " lead and then again with it by the answer's final check
+    (test f02: two more judge calls per answer, about 0.7 s each, for the same words)."""
+    claims: list[str] = []
+
+    def judge(_prefix: str, suffix: str) -> float:
+        if "Claim:" in suffix:
+            claims.append(suffix.split('Claim: "', 1)[1].split('"', 1)[0])
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(READINGS), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    described = [claim for claim in claims if "4D textured scans of close human interaction" in claim]
+    assert len(described) == 1, claims  # judged once, in the words part 4 shows
+    assert described[0].rstrip(".") in result.sections["papers"]

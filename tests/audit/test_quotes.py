@@ -34,3 +34,20 @@ DINO = Entry(
 )  # fmt: skip
 def test_only_the_entrys_own_sentence_about_itself_is_a_quote(claim: str, quoted: bool) -> None:
     assert is_quote(claim, DINO) is quoted
+
+
+@pytest.mark.parametrize(
+    ("claim", "titled"),
+    [
+        ("Grounding DINO: Marrying DINO with Grounded Pre-Training for Open-Set Object Detection", True),
+        ("Grounding DINO (DINO) for Open-Set Object Detection", True),  # a short form the entry writes, in brackets
+        ("Grounding DINO (GD) for Open-Set Object Detection", False),  # one it never writes
+        ("Grounding DINO for Closed-Set Object Detection", False),  # a word not in the title
+        ("Grounding DINO detects objects", False),
+        ("Object Detection", False),  # too short to say what the entry is
+    ],
+)
+def test_a_claim_in_the_titles_own_words_is_the_entrys_own_words(claim: str, titled: bool) -> None:
+    """A part-4 item that is the title ("Feature Fusion Attention Network (FFA-Net) for Single Image Dehazing",
+    test f02) needs no judge."""
+    assert is_quote(claim, DINO) is titled
