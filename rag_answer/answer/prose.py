@@ -19,6 +19,9 @@ _INTRODUCED = re.compile(
     r"\b(?:[Ww]e (?:propose|present|introduce|develop|call|name|describe)|called|named|dubbed|termed)\s+"
     r"(?:(?:a|an|the|our|new|novel)\s+)*([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
 )
+# ... where the words after "we introduce" describe what is then named: "a novel OCR-free VDU model named Donut"
+# (test f08 named the paper "OCR-free").
+_CALLED = re.compile(r"[^.]{0,60}?\b(?:called|named|dubbed|termed)\s+([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
 # ... or a lower-case name with its acronym: "a new method called large mask inpainting (LaMa)".
 _ACRONYM = re.compile(
     r"\b(?:propose|present|introduce|called|named|dubbed|termed)\b[^.()]{0,60}"
@@ -45,6 +48,9 @@ def entry_name(entry: Entry) -> str:
     if lead:
         return lead
     match = _INTRODUCED.search(entry.summary)
+    called = _CALLED.match(entry.summary, match.end()) if match else None
+    if called:  # "we introduce a novel OCR-free VDU model named Donut": what follows "named" is a name
+        return called.group(1)
     if match:
         whole = _NAME_WITH_ACRONYM.match(entry.summary, match.start(1))
         if whole:  # "we introduce Hybrid Transformer Demucs (HT Demucs)": the whole name, not "Hybrid"; an

@@ -52,6 +52,9 @@ def test_an_entry_is_named_in_words_by_its_title_or_the_name_its_summary_introdu
     assert entry_name(paper("aod", "AOD-Net: All-in-One Dehazing Network")) == "AOD-Net"
     stardist = paper("cell", "Cell Detection with Star-convex Polygons", "To overcome this, we propose StarDist, x.")
     assert entry_name(stardist) == "StarDist"
+    donut = paper("donut", "OCR-free Document Understanding Transformer", "In this paper, we introduce a novel "
+                  "OCR-free VDU model named Donut, which stands for Document understanding transformer.")  # test f08
+    assert entry_name(donut) == "Donut"  # not "OCR-free", the words after "we introduce"
     whole = paper("whole", "Whole-cell segmentation of tissue images with human-level performance")
     assert entry_name(whole) == "the paper on whole-cell segmentation of tissue images"
 
