@@ -109,6 +109,12 @@ FIT_CALIBRATED = frozenset({"qwen2.5-coder-1.5b"})  # the answering models whose
 # the judge it was tuned with: another judge (the 0.5B hid the example's Skin Game sentence, the one about training
 # data) skips this step until it is tuned.
 ANSWERS = 0.55
+# In an answered part, a sentence more than this below the part's best P(answers) is not shown either. Chosen on
+# dev labels (eval/part_labels.py: two readers, blind to P, marked each shown sentence as answering its part or
+# not; eval/results/answers/part-labels-dev.json): with the cut alone 12 of 30 off-part sentences were hidden and 9
+# on-part ones; with this gap too, 15 and 9 (0.2: 16 and 12). Test labels (never tuned on): 21 -> 25 of 44 off-part
+# hidden, 12 -> 14 of 112 on-part.
+OFF_PART_GAP = 0.25
 ANSWERS_BY_JUDGE = {"qwen2.5-coder-1.5b": ANSWERS}
 # Per part, the entries' summary sentences nearest to it (this many) are judged too, and one that gives what the
 # part asks better than the readings' sentences is shown first; so a part is said to be open only when it does
@@ -407,13 +413,15 @@ class Answerer:
                 closest = shown[scores.index(max(scores))].entry.id  # shown after the gap: the nearest, not tangential
                 judged[closest] = True
                 continue
+            # far below the part's best answer, a sentence is most often filed under the wrong part
+            floor = max(cut, max(scores) - OFF_PART_GAP)
             for item, score in zip(shown, scores, strict=True):
-                if score < cut:
+                if score < floor:
                     item.off_part = True
                     draft.repairs.append(f"did not show the sentence for [@{item.entry.id}] under part {n + 1}: it "
-                                         f"does not give what the part asks (P(answers) {score:.2f} < {cut}): "
+                                         f"does not give what the part asks (P(answers) {score:.2f} < {floor:.2f}): "
                                          f"{item.text!r}")  # fmt: skip
-            room = budget - sum(1 for item, score in zip(shown, scores, strict=True) if score >= cut)
+            room = budget - sum(1 for item, score in zip(shown, scores, strict=True) if score >= floor)
             answering = {item.entry.id for shown in shown_by_part for item in shown if (item.answers or 0.0) >= cut}
             for item in self._added_spans(draft, n, judge, room, shown_by_part, answering):
                 items.append(item)

@@ -417,6 +417,26 @@ def test_a_sentence_that_does_not_give_what_its_answered_part_asks_is_not_shown_
     assert matting < skin and "Tangential" not in papers[skin]
 
 
+@pytest.mark.parametrize(("other", "shown"), [(0.6, False), (0.75, True)])
+def test_a_sentence_far_below_its_parts_best_answer_is_not_shown(
+    example_index, real_embedder, judged_settings, other: float, shown: bool
+) -> None:
+    """Above the cut (0.55) but more than OFF_PART_GAP below the part's best: most often filed under the wrong
+    part (dev labels, eval/part_labels.py)."""
+
+    def judge(prefix: str, suffix: str) -> float:
+        if "give what the question asks for" in suffix:
+            return 0.95 if "Mask2Alpha" in suffix else other
+        return 0.99
+
+    result, _ = ask(example_index, real_embedder, FakeGenerator(script(PART_ONE), judge_yes=judge), judged_settings,
+                    question_of(example_index))  # fmt: skip
+    first = result.sections["answer"].split("\n\n")[0]
+    assert "Mask2Alpha" in first
+    assert ("DINOv2-Large" in first) is shown
+    assert any("did not show the sentence for [@the-skin-game] under part 1" in r for r in result.repairs) is not shown
+
+
 def test_a_model_sharing_its_name_with_an_answering_entry_is_not_said_to_misfit(real_embedder, judged_settings) -> None:
     """Test file f26's recommended "Text-Generation-YaRN-Llama-2-13B-128K" was said not to fit a question on
     extending a context window: its name states text generation. YaRN's paper, which shares its name, answers."""
