@@ -92,8 +92,10 @@ _DENIED_NEED = re.compile(r"\b(?:needs?|requires?|relies|depends?)\s+(?:no|on no
 _NEED_REMOVED = re.compile(r"\b(?:eliminat|remov|obviat)\w*\s+the\s+need\s+(?:for|of|to)\b", re.IGNORECASE)
 
 
-def opposed(sentence: str, evidence: str) -> str | None:
-    """Why the sentence says the opposite of its evidence passage, or None."""
+def opposed(sentence: str, evidence: str, elsewhere: str = "") -> str | None:
+    """Why the sentence says the opposite of its evidence passage, or None. A word the entry writes `elsewhere`
+    (its whole text) is not the opposite of it: "instruction tuning improves zero-shot performance" against FLAN's
+    passage on small models, where it "hurts", is the summary's own claim (claim labels round 4, test f24)."""
     # both sides the same way: a sentence that repeats "eliminating the need for" is not a "need" against "without"
     evidence, sentence = _NEED_REMOVED.sub(" without ", evidence), _NEED_REMOVED.sub(" without ", sentence)
     seen = {w.lower() for w in re.findall(r"[\w-]+", evidence)}
@@ -102,9 +104,10 @@ def opposed(sentence: str, evidence: str) -> str | None:
     said = {w.lower() for w in re.findall(r"[\w-]+", sentence)}
     if _NEGATION.search(sentence) and not _NEGATION.search(evidence):
         return "negation: the evidence states it positively"
+    written = seen | {w.lower() for w in re.findall(r"[\w-]+", elsewhere)}
     for one, other in opposites():
         for mine, theirs in ((one, other), (other, one)):
-            if said & mine and not seen & mine and seen & theirs:
+            if said & mine and not written & mine and seen & theirs:
                 return f"'{sorted(said & mine)[0]}' where the evidence says '{sorted(seen & theirs)[0]}'"
     return None
 

@@ -164,7 +164,7 @@ def _contradiction(case: Case, facts: Facts) -> ClaimVerdict | None:
     changed = changed_range(case.claim, profile.text)
     if changed:
         return case.result("contradicted", f"the cited entry does not state a change '{changed}'")
-    opposite = opposed(case.claim, case.own.passage)
+    opposite = opposed(case.claim, case.own.passage, profile.text)
     if opposite and case.own.similarity >= case.limits.weak:
         return case.result("contradicted", opposite)
     entry = profile.entry

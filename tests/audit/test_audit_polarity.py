@@ -46,3 +46,16 @@ def test_an_entry_statement_repeated_is_no_reversed_comparison() -> None:
     # the other way round across the comparison is still caught
     stated = "Our experiments show that MusicLM outperforms Mubert in audio quality."
     assert reversed_comparison("Mubert outperforms MusicLM in audio quality.", "MusicLM " + stated, [stated])
+
+
+def test_a_word_the_entry_writes_elsewhere_is_not_the_opposite_of_its_passage() -> None:
+    """Claim labels round 4 (test f24): "instruction tuning improves zero-shot performance" was removed because the
+    passage nearest to it, about small models, says it "hurts"; the summary says "improves" itself."""
+    passage = "Instruction tuning hurts zero-shot performance on held-out tasks for models of 8B parameters and smaller."
+    summary = f"Instruction tuning substantially improves zero-shot performance on unseen tasks. {passage}"
+    claim = "FLAN: instruction tuning improves zero-shot performance."
+    assert opposed(claim, passage) is not None
+    assert opposed(claim, passage, summary) is None
+    # a word the entry never writes still contradicts its passage
+    assert opposed("Scaling hurts zero-shot performance.", "Scaling improves zero-shot performance.",
+                   "Scaling improves zero-shot performance. Larger models are better.") is not None  # fmt: skip
