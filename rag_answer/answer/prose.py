@@ -216,7 +216,7 @@ _OPENERS = re.compile(
     r"^(?:(?:Here|In this (?:paper|work|study|article|letter)|In summary|Altogether|To that end|To this end|"
     r"In particular|Specifically|Finally|Moreover|Furthermore|Surprisingly|Notably|Importantly|Therefore|Thus|"
     r"Additionally|In addition|Also|Further|Hence|Consequently|As a result|However|Meanwhile|First|Second|Third|"
-    r"Lastly|"
+    r"Lastly|Nevertheless|Nonetheless|"
     r"To (?:address|overcome|tackle|solve|alleviate|mitigate) (?:these|this|such|the above) "
     r"(?:issues?|problems?|limitations?|challenges?|shortcomings?|drawbacks?)(?=\s*,|\s+we\b))\s*,?\s*)+",
     re.IGNORECASE,

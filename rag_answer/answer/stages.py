@@ -761,6 +761,7 @@ def span_candidates(
     third person ("we propose" -> "Donut proposes"): (entry, sentence, cosine), nearest first."""
     found = [(entry, third_person(_COMMA_GLUED.sub(", ", text), entry_name(entry))) for entry in entries
              if entry.has_summary for text in summary_sentences(entry)]  # fmt: skip
+    found = [(entry, text) for entry, text in found if not _OTHERS.match(text)]
     if not found or most <= 0:
         return []
     vectors = embedder.encode([part] + [text for _, text in found])
@@ -769,6 +770,9 @@ def span_candidates(
     return [(found[int(j)][0], found[int(j)][1], float(cosines[int(j)])) for j in order]
 
 
+# A summary sentence about someone it names before ("Nevertheless, they depend heavily on human-written instruction
+# data", Self-Instruct on earlier instruction-tuned models) says nothing about the entry shown on its own.
+_OTHERS = re.compile(r"^(?:They|These|Those|Such|Their|Both)\b")
 _COMMA_GLUED = re.compile(r",(?=[A-Za-z])")  # "progressive refinement,from low-resolution" in a summary
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 

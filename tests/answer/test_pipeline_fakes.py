@@ -686,3 +686,20 @@ def test_a_part_four_description_is_judged_once_as_it_is_shown(example_index, re
     described = [claim for claim in claims if "4D textured scans of close human interaction" in claim]
     assert len(described) == 1, claims  # judged once, in the words part 4 shows
     assert described[0].rstrip(".") in result.sections["papers"]
+
+
+def test_a_summary_sentence_about_others_is_no_candidate_to_show(real_embedder) -> None:
+    """Test f24, answered at this session's HEAD while building (disclosed in the reading notes): "Nevertheless,
+    they depend heavily on human-written instruction data ..." was added as Self-Instruct's own sentence; its
+    "they" are earlier instruction-tuned models."""
+    from rag_answer.answer.stages import span_candidates
+    from rag_answer.entries import Entry, Origin
+
+    entry = Entry("self-instruct", "paper", "Self-Instruct: Aligning Language Models with Self-Generated Instructions",
+                  "https://arxiv.org/abs/2212.10560", None, "Large instruction-tuned language models generalize to new "
+                  "tasks. Nevertheless, they depend heavily on human-written instruction data that is limited. We "
+                  "introduce Self-Instruct, which bootstraps off the model's own generations.", Origin("f", 1))  # fmt: skip
+    found = [text for _, text, _ in span_candidates("where do the instruction examples come from?", [entry],
+                                                     real_embedder, most=5)]  # fmt: skip
+    assert found and not any("depend heavily" in text for text in found)
+    assert any("Self-Instruct" in text for text in found)
