@@ -32,7 +32,7 @@ SYSTEMS = {
 SCALES = ("directness", "coverage", "clarity")
 COUNTS = ("unsupported", "misattributions", "fabricated", "unsupplied_links")
 SCORE_KEYS = (*SCALES, *COUNTS, "honest_about_gaps")
-SEED = 20261209  # a new order each round (rounds 1 and 2: 20261206; round 3: 20261208)
+SEED = 20261210  # a new order each round (rounds 1 and 2: 20261206; round 3: 20261208; round 4: 20261209)
 
 
 def _answer(system: str, prompt: Path) -> str:

@@ -237,16 +237,7 @@ class Answerer:
             return FIT_UNCLEAR
         reading.fits = judge_fit(self.generator, reading, question)
         vectors = self.embedder.encode([reading.states, question])
-        close, likely = float(vectors[0] @ vectors[1]) >= MISFIT_COSINE, reading.fits >= FITS
-        if close and likely:
-            return FIT_YES
-        asked = {_stem(word) for word in _WORD.findall(question) if word.lower() not in _COMMON}
-        stated = {w for w in media_words(reading.states) if len(w) >= 4 and w not in _COMMON | {"text", "texts"}}
-        shared = any(_stem(word) in asked for word in stated)  # "generate images" / "studio portrait"
-        # a task the name's own words state by rule is not the model's guess: P(yes) is not needed to say it
-        # misfits (the 1.5B gave 0.854 for "style transfer" against dehazing, test f02; dev f39's misfit 0.882)
-        ruled = (named := name_task(reading.entry.title)) is not None and named.task == reading.states
-        return FIT_NO if not (close or (likely and not ruled) or shared) else FIT_UNCLEAR
+        return fit_state(reading.states, reading.entry.title, question, reading.fits, float(vectors[0] @ vectors[1]))
 
     def _evidence(self, reading: Reading, parts: list[str], said: frozenset[str] = frozenset()) -> list[Evidence]:
         """The reading's sentences as third-person, cited evidence, each with the summary sentence nearest to it and
@@ -681,6 +672,22 @@ def refusal(
     gate.feed(REFUSAL_PHRASE + "\n")
     return AnswerResult(plan.question, REFUSAL_PHRASE + "\n", REFUSAL_PHRASE, {}, [], [], plan.context, True, reason,
                         None, stats, timings, readings, parts=plan.parts)  # fmt: skip
+
+
+def fit_state(states: str, title: str, question: str, p_yes: float, cosine: float) -> str:
+    """Whether a name-only model fits, from the task its name states: P(yes) from the judge and the embedder's
+    cosine between that task and the question (FITS, MISFIT_COSINE); eval/make_evaluation.py applies it to the
+    recorded values."""
+    close, likely = cosine >= MISFIT_COSINE, p_yes >= FITS
+    if close and likely:
+        return FIT_YES
+    asked = {_stem(word) for word in _WORD.findall(question) if word.lower() not in _COMMON}
+    stated = {w for w in media_words(states) if len(w) >= 4 and w not in _COMMON | {"text", "texts"}}
+    shared = any(_stem(word) in asked for word in stated)  # "generate images" / "studio portrait"
+    # a task the name's own words state by rule is not the model's guess: P(yes) is not needed to say it
+    # misfits (the 1.5B gave 0.854 for "style transfer" against dehazing, test f02; dev f39's misfit 0.882)
+    ruled = (named := name_task(title)) is not None and named.task == states
+    return FIT_NO if not (close or (likely and not ruled) or shared) else FIT_UNCLEAR
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
