@@ -285,6 +285,29 @@ def hostile_section() -> list[str]:
     return [*out, ""]
 
 
+def off_part_section() -> list[str]:
+    """Is a shown sentence filed under the right part? Blind readers' labels (eval/part_labels.py)."""
+    sys.path.insert(0, str(ROOT))
+    from rag_answer.answer.stages import ANSWERS, OFF_PART_GAP
+
+    out = ["## Sentences filed under the wrong part (eval/part_labels.py)", "",
+           "Every sentence an answer of the 5dd74f4 test run and of the cd1aabb dev run judged under a part of the "
+           "question, shown to two readers per split who never saw the judge's P(answers): does it give what that "
+           "part asks (yes, partly, no)? 'Off' is a sentence both readers call no, 'on' one neither does. An "
+           f"answered part hides a sentence below P(answers) {ANSWERS}, and since this session one more than "
+           f"{OFF_PART_GAP} below the part's best (the gap chosen on dev; test read once to report).", "",
+           "| split | sentences | readers agree | off by both | on by both | rule | off hidden | on hidden |",
+           "|---|---:|---:|---:|---:|---|---:|---:|"]  # fmt: skip
+    for split, data in _tuning_results("answers", "part-labels-{split}.json"):
+        rules = (f"P < {ANSWERS}", f"P < {ANSWERS} or P < best of part - {OFF_PART_GAP}")
+        for row in (row for row in data["sweep"] if row["rule"] in rules):
+            out.append(f"| {split} | {data['sentences']} | {data['agreement']} | {data['off_part_by_all']} | "
+                       f"{data['on_part_by_all']} | {row['rule']} | {row['off_hidden']} | "
+                       f"{row['on_hidden']} |")  # fmt: skip
+    return [*out, "", "Labels: `eval/part_labels/<split>/labels/`; key and sweep: "
+            "`eval/results/answers/part-labels-*.json`.", ""]  # fmt: skip
+
+
 def panel_section() -> list[str]:
     """The blind panel (eval/panel/panel.py): the headline."""
     summary_path = RESULTS / "panel" / "summary.json"
@@ -381,7 +404,8 @@ def main() -> int:
              "each table names the commit its figures came from. Nothing here is edited by hand except the reading "
              "notes, which are quoted from `eval/results/fields/reading_notes.md`.", "",
              *panel_section(), *answers_section(), *real_claims_section(),
-             *claims_section(), *hostile_section(), *fit_section(), *open_parts_section()]  # fmt: skip
+             *claims_section(), *hostile_section(), *fit_section(), *open_parts_section(),
+             *off_part_section()]  # fmt: skip
     (ROOT / "EVALUATION.md").write_text("\n".join(lines).rstrip("\n") + "\n", "utf-8")
     print("wrote EVALUATION.md")
     return 0

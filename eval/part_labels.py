@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.fields.split import prompt_files  # noqa: E402
 from rag_answer.answer.parts import question_parts  # noqa: E402
+from rag_answer.answer.stages import ANSWERS  # noqa: E402
 from rag_answer.sources import load_source  # noqa: E402
 
 RUNS = ROOT / "eval" / "results" / "fields"
@@ -99,9 +100,13 @@ def score(split: str) -> None:
     for cut in [0.55, 0.6, 0.65, 0.7, 0.75, 0.8]:
         hidden = {sid for sid, item in key.items() if item["p"] is not None and item["p"] < cut}
         rows.append({"rule": f"P < {cut}", "off_hidden": len(hidden & off), "on_hidden": len(hidden & on)})
+    below = {sid for sid, item in key.items() if item["p"] is not None and item["p"] < ANSWERS}
     for gap in [0.15, 0.2, 0.25, 0.3, 0.35]:
         hidden = _relative(key, gap)
         rows.append({"rule": f"P < best of part - {gap}", "off_hidden": len(hidden & off),
+                     "on_hidden": len(hidden & on)})  # fmt: skip
+        hidden |= below  # the answer's rule: below the cut, or this far below the part's best
+        rows.append({"rule": f"P < {ANSWERS} or P < best of part - {gap}", "off_hidden": len(hidden & off),
                      "on_hidden": len(hidden & on)})  # fmt: skip
     shown_now = {sid for sid, item in key.items() if not item["off_part"]}
     result = {"split": split, "readers": names, "sentences": len(key), "agreement": f"{agree}/{len(key)}",
