@@ -290,11 +290,14 @@ def off_part_section() -> list[str]:
     sys.path.insert(0, str(ROOT))
     from rag_answer.answer.stages import ANSWERS, OFF_PART_GAP
 
+    runs = {split: json.loads((RESULTS / "fields" / folder / "RUN.json").read_text("utf-8"))["commit"]
+            for split, folder in (("dev", "dev"), ("test", "archive/test-5dd74f4"))}  # the runs the labels read
     out = ["## Sentences filed under the wrong part (eval/part_labels.py)", "",
-           "Every sentence an answer of the 5dd74f4 test run and of the cd1aabb dev run judged under a part of the "
+           f"Every sentence an answer of the {runs['test']} test run and of the {runs['dev']} dev run judged under a "
+           "part of the "
            "question, shown to two readers per split who never saw the judge's P(answers): does it give what that "
            "part asks (yes, partly, no)? 'Off' is a sentence both readers call no, 'on' one neither does. An "
-           f"answered part hides a sentence below P(answers) {ANSWERS}, and since this session one more than "
+           f"answered part hides a sentence below P(answers) {ANSWERS}, and one more than "
            f"{OFF_PART_GAP} below the part's best (the gap chosen on dev; test read once to report).", "",
            "| split | sentences | readers agree | off by both | on by both | rule | off hidden | on hidden |",
            "|---|---:|---:|---:|---:|---|---:|---:|"]  # fmt: skip
