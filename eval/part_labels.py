@@ -50,10 +50,10 @@ Write a JSON object {"s001": "yes", "s002": "no", ...} with every item id.
 """
 
 
-def items(split: str) -> list[dict]:
+def items(split: str, run: Path | None = None) -> list[dict]:
     found = []
     for path in prompt_files(split):
-        result_path = RUNS / split / SYSTEM / f"{path.stem}.json"
+        result_path = (run or RUNS / split) / SYSTEM / f"{path.stem}.json"
         if not result_path.is_file():
             continue
         result = json.loads(result_path.read_text("utf-8"))
@@ -69,8 +69,8 @@ def items(split: str) -> list[dict]:
     return found
 
 
-def packet(split: str) -> None:
-    found = items(split)
+def packet(split: str, run: Path | None = None) -> None:
+    found = items(split, run)
     random.Random(SEED).shuffle(found)  # noqa: S311 (an order for readers, not a secret)
     key, lines = {}, [INSTRUCTIONS]
     for n, item in enumerate(found, start=1):
@@ -133,8 +133,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("step", choices=["packet", "score"])
     parser.add_argument("--split", default="dev")
+    parser.add_argument("--run", type=Path, help="the run's folder (default eval/results/fields/<split>; the test "
+                        "labels read the 5dd74f4 run, now eval/results/fields/archive/test-5dd74f4)")  # fmt: skip
     args = parser.parse_args()
-    (packet if args.step == "packet" else score)(args.split)
+    if args.step == "packet":
+        packet(args.split, args.run)
+    else:
+        score(args.split)
     return 0
 
 
