@@ -132,8 +132,26 @@ def deglued(text: str, source: str = "") -> str:
 
     text = _LONG.sub(words, _GLUED.sub(split, _respaced(plain_latex(text), source)))
     text = _CAMEL.sub(camel, text)
+    text = _rejoined(text, source)
     # a word said twice in a row ("Gorilla Gorilla is", test f28), unless the source says it so
     return _REPEATED.sub(lambda m: m.group(0) if m.group(0) in source else m.group(1), text)
+
+
+_SPLIT_NAME = re.compile(r"\b([A-Z][A-Za-z0-9-]*) ([A-Z][A-Za-z0-9]*)\b")
+
+
+def _rejoined(text: str, source: str) -> str:
+    """A name the model split in two ("FlowNet Simple") written as the source writes it ("FlowNetSimple"), where
+    the source never writes the two words apart: the checker found no "Simple" in FlowNet's summary and removed
+    a true part-4 item (claim labels round 4, test f10)."""
+    tokens = {token.strip(".,;:()'\"") for token in source.split()}
+
+    def join(match: re.Match[str]) -> str:
+        first, second = match.groups()
+        glued = first + second
+        return glued if glued in tokens and match.group(0) not in source else match.group(0)
+
+    return _SPLIT_NAME.sub(join, text)
 
 
 _REPEATED = re.compile(r"\b([A-Za-z][\w-]{2,})(?: \1\b)+")

@@ -473,3 +473,12 @@ def test_a_glued_token_the_budget_cut_short_is_written_back_as_the_source_has_it
         "it performs interleaved optimization and density control of the 3D Gaussians"
     )
     assert deglued("uses densitycontrolxyz", source) == "uses densitycontrolxyz"  # too short to tell: kept
+
+
+def test_a_name_split_in_two_is_written_as_the_source_writes_it() -> None:
+    """Claim labels round 4 (test f10): "FlowNet Simple and FlowNet Corr" was removed as unsupported, the summary
+    writing "FlowNetSimple" and "FlowNetCorr"; two words the source writes apart stay apart."""
+    source = ("We propose a generic architecture, FlowNetSimple, and another one, FlowNetCorr. Grounding DINO is a "
+              "detector (code: GroundingDINO).")  # fmt: skip
+    assert deglued("FlowNet Simple and FlowNet Corr", source) == "FlowNetSimple and FlowNetCorr"
+    assert deglued("Grounding DINO detects objects", source) == "Grounding DINO detects objects"
