@@ -51,7 +51,8 @@ ARTEFACTS = {
 
 
 def artefacts(text: str) -> dict[str, int]:
-    prose = re.sub(r"https?://\S+", " ", text)
+    # links, and a part's bold lead: the user's own words ("**Do we need a separate OCR step ...?**")
+    prose = re.sub(r"https?://\S+|\*\*[^*\n]+\*\*", " ", text)
     return {name: len(pattern.findall(prose)) for name, pattern in ARTEFACTS.items()}
 
 
@@ -213,6 +214,7 @@ def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
         if not rows:
             continue
         m = [r["metrics"] for r in rows]
+        found = [artefacts(r["answer"]) for r in rows]
         total = {v: sum(x["verdicts"][v] for x in m) for v in m[0]["verdicts"]}
         unfit = [x for x in m if not x["model_fits"]]
         gaps = [x for x in m if x["has_unanswered"]]
@@ -223,9 +225,9 @@ def summarize(split: str, root: Path = OUT) -> dict[str, Any]:
             "relevant_covered": f"{sum(x['relevant_covered'] for x in m)}/{sum(x['relevant'] for x in m)}",
             "verdicts": total,
             "flagged_share": round(sum(total[v] for v in FLAGGED) / max(1, sum(total.values()) - total["uncited"]), 3),
-            "artefacts": sum(sum(x["artefacts"].values()) for x in m),
-            # runs recorded before a kind existed count it as 0
-            "artefacts_by_kind": {k: sum(x["artefacts"].get(k, 0) for x in m) for k in ARTEFACTS},
+            # counted again from the stored text, so a stored run is read by today's patterns
+            "artefacts": sum(sum(x.values()) for x in found),
+            "artefacts_by_kind": {k: sum(x[k] for x in found) for k in ARTEFACTS},
             "unfit_model_said": f"{sum(x['says_unfit'] for x in unfit)}/{len(unfit)}",
             "gaps_said": f"{sum(x['says_gap'] for x in gaps)}/{len(gaps)}",
             "gaps_stated_false": "{1}/{0}".format(*false_gaps(rows, embedder)),

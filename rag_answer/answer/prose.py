@@ -65,10 +65,12 @@ def entry_name(entry: Entry) -> str:
     if match:
         return match.group(1)
     # "A Time Series is Worth 64 Words: Long-term ..." -> its head, without the colon
-    topic = _TITLE_BREAK.split(entry.title.strip().rstrip(".").split(": ", 1)[0], maxsplit=1)[0]
+    # "On Faithfulness and Factuality ..." is the paper on faithfulness, not "the paper on On ..." (test f20)
+    title = re.sub(r"^On\s+(?=\S)", "", entry.title.strip().rstrip("."))
+    topic = _TITLE_BREAK.split(title.split(": ", 1)[0], maxsplit=1)[0]
     words = topic.split()
     if len(words) < 3:  # the break came too early: keep the title's first words (all of a short title)
-        words = entry.title.split()[:9]
+        words = title.split()[:9]
     topic = " ".join(words[:9] if len(words) <= 9 else words[:7])
     first = topic.split(" ", 1)[0]
     # a title in title case keeps its capitals ("Dota 2 with Large Scale Deep Reinforcement Learning"); one in

@@ -55,6 +55,8 @@ def test_an_entry_is_named_in_words_by_its_title_or_the_name_its_summary_introdu
     donut = paper("donut", "OCR-free Document Understanding Transformer", "In this paper, we introduce a novel "
                   "OCR-free VDU model named Donut, which stands for Document understanding transformer.")  # test f08
     assert entry_name(donut) == "Donut"  # not "OCR-free", the words after "we introduce"
+    faithful = paper("faith", "On Faithfulness and Factuality in Abstractive Summarization")  # test f20
+    assert entry_name(faithful) == "the paper on Faithfulness and Factuality"
     whole = paper("whole", "Whole-cell segmentation of tissue images with human-level performance")
     assert entry_name(whole) == "the paper on whole-cell segmentation of tissue images"
 

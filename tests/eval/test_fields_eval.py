@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.fields_eval import false_gaps, relevant_tangential
+from eval.fields_eval import artefacts, false_gaps, relevant_tangential
 
 F06 = "f06_open-vocabulary-detection.txt"  # its labels leave only the commercial-use part unanswered
 
@@ -21,3 +21,11 @@ def test_a_relevant_entry_labelled_tangential_is_counted() -> None:
     answer = ("### 4. Relevant papers and tools\n- [@grounding-dino-marrying] Tangential: it answers no part of the "
               "question.\n- [@simple-open-vocabulary] OWL-ViT: open-vocabulary detection.\n")  # fmt: skip
     assert relevant_tangential({"file": F06, "answer": answer}) == (1, 1)
+
+
+def test_first_person_counts_abstract_text_not_the_users_own_question() -> None:
+    """The test run at bbebc04 counted "**Do we need a separate OCR step ...?**", a part's lead in the user's
+    words, as first-person abstract text."""
+    assert artefacts("**Do we need a separate OCR step?** No supplied source answers this directly.")[
+        "first_person"] == 0  # fmt: skip
+    assert artefacts("**How?** Donut: we propose an OCR-free model.")["first_person"] == 1
