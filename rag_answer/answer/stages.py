@@ -250,7 +250,7 @@ class Answerer:
         written = [(n, text) for n, text in written if not (text.lower() in seen or seen.add(text.lower()))]
         if not written:
             return []
-        spans = summary_sentences(entry)
+        spans = own_sentences(entry)
         asked = [parts[n] if n < len(parts) else parts[-1] for n, _ in written]
         vectors = self.embedder.encode([text for _, text in written] + asked + spans)
         count = len(written)
@@ -278,7 +278,7 @@ class Answerer:
         title answers, whatever its closeness (the model pointed at this entry)."""
         entry, name = reading.entry, entry_name(reading.entry)
         empty = [n for n in range(len(parts)) if not (n < len(reading.parts) and reading.parts[n])]
-        spans = [span for span in summary_sentences(entry) if _plain(third_person(span, name)) not in said]
+        spans = [span for span in own_sentences(entry) if _plain(third_person(span, name)) not in said]
         if not empty or not spans or is_name_only(entry):
             return []
         vectors = self.embedder.encode([parts[n] for n in empty] + [entry.title] + spans)
@@ -767,8 +767,7 @@ def span_candidates(
     """The `most` summary sentences of the entries nearest to a part of the question (MiniLM cosine), each in the
     third person ("we propose" -> "Donut proposes"): (entry, sentence, cosine), nearest first."""
     found = [(entry, third_person(_COMMA_GLUED.sub(", ", text), entry_name(entry))) for entry in entries
-             if entry.has_summary for text in summary_sentences(entry)]  # fmt: skip
-    found = [(entry, text) for entry, text in found if not _OTHERS.match(text)]
+             if entry.has_summary for text in own_sentences(entry)]  # fmt: skip
     if not found or most <= 0:
         return []
     vectors = embedder.encode([part] + [text for _, text in found])
@@ -777,9 +776,25 @@ def span_candidates(
     return [(found[int(j)][0], found[int(j)][1], float(cosines[int(j)])) for j in order]
 
 
-# A summary sentence about someone it names before ("Nevertheless, they depend heavily on human-written instruction
-# data", Self-Instruct on earlier instruction-tuned models) says nothing about the entry shown on its own.
-_OTHERS = re.compile(r"^(?:They|These|Those|Such|Their|Both)\b")
+# A summary sentence of the abstract's background, about others ("Nevertheless, they depend heavily on human-written
+# instruction data", Self-Instruct on earlier instruction-tuned models; "Radiance Field methods have recently
+# revolutionized novel-view synthesis", shown under test f34's "what photos and camera information does it need?"),
+# says nothing about the entry shown on its own. Not "These"/"Both"/"Their"/"Such": in the prompt files those
+# sentences are as often the entry's own ("Both the base and instruct models are released under the Apache 2.0
+# license", dev f27).
+_OTHERS = re.compile(
+    r"^(?:They|Recent|Existing|Current|Previous|Prior|Traditional|Conventional|Various)\b|^Most existing\b"
+    r"|^[A-Z][\w-]*(?: [A-Za-z][\w-]*){0,3} (?:methods|models|approaches|techniques|networks|algorithms) (?:have|has) "
+    r"(?:recently|been|revolutionized|become|enjoyed|provided)\b"
+)
+def own_sentences(entry: Entry) -> list[str]:
+    """The entry's summary sentences that may be shown as its own: not its abstract's background about others
+    (all of them where that leaves none)."""
+    sentences = summary_sentences(entry)
+    name = entry_name(entry)
+    return [text for text in sentences if not _OTHERS.match(third_person(text, name))] or sentences
+
+
 _COMMA_GLUED = re.compile(r",(?=[A-Za-z])")  # "progressive refinement,from low-resolution" in a summary
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 

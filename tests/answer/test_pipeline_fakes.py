@@ -703,3 +703,20 @@ def test_a_summary_sentence_about_others_is_no_candidate_to_show(real_embedder) 
                                                      real_embedder, most=5)]  # fmt: skip
     assert found and not any("depend heavily" in text for text in found)
     assert any("Self-Instruct" in text for text in found)
+
+
+def test_an_abstracts_background_about_others_is_not_the_entrys_own_sentence() -> None:
+    """Test f34 (bbebc04 run): "Radiance Field methods have recently revolutionized novel-view synthesis ..." was
+    shown as 3D Gaussian Splatting's answer to "what photos and camera information does it need?"."""
+    from rag_answer.answer.stages import own_sentences
+    from rag_answer.entries import Entry, Origin
+
+    def entry(summary: str) -> Entry:
+        return Entry("gs", "paper", "3D Gaussian Splatting for Real-Time Radiance Field Rendering",
+                     "https://arxiv.org/abs/2308.04079", None, summary, Origin("f", 1))  # fmt: skip
+
+    gs = entry("Radiance Field methods have recently revolutionized novel-view synthesis. We start from the sparse "
+               "points produced during camera calibration. Both the code and the data are released.")  # fmt: skip
+    assert [text[:8] for text in own_sentences(gs)] == ["We start", "Both the"]  # "Both ..." is often its own
+    only = entry("Existing methods are slow. They need hours of training.")
+    assert len(own_sentences(only)) == 2  # all of them, where nothing else is left
