@@ -41,8 +41,7 @@ def part_lead(part: str) -> str:
 
 
 # Said where sentences on a part's topic were found but none gives what it asks (the judge's view, not a proof
-# that no source does): the closest sentence follows as a sentence of its own (a claim the checker judges), so
-# nothing true is hidden behind the gap.
+# that no source does); the entries on the topic stay in part 4, and the audit record names the best sentence.
 OPEN_PHRASE = "No supplied source answers"
 
 

@@ -314,13 +314,12 @@ def test_a_part_whose_only_sentence_does_not_give_what_it_asks_is_said_to_be_lef
     result, _ = ask(example_index, real_embedder, FakeGenerator(script(readings), judge_yes=judge), judged_settings,
                         question)  # fmt: skip
     first = result.sections["answer"].split("\n\n")[0]
-    said_open = first.startswith(f"{part_lead(result.parts[0])} No supplied source answers this directly. The Skin "
-                                 "Game trains")  # fmt: skip
+    said_open = first == f"{part_lead(result.parts[0])} No supplied source answers this directly."
     assert said_open is not answers
-    assert "DINOv2-Large" in first  # shown either way: as the answer, or as the closest sentence after the gap
+    assert ("DINOv2-Large" in first) is answers  # after a gap, nothing more is said for the part
     assert any("leave part 1 open" in repair for repair in result.repairs) is not answers
     assert _is_program(result, "No supplied source answers this directly.") is not answers
-    assert not _is_program(result, "The Skin Game trains DINOv2-Large")  # the model's sentence is a claim
+    assert not _is_program(result, "The Skin Game trains DINOv2-Large")  # where shown, the model's sentence is a claim
 
 
 def _is_program(result, text: str) -> bool:

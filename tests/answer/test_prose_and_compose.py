@@ -387,23 +387,19 @@ def test_words_the_model_ran_together_in_camel_case_are_split() -> None:
     assert deglued("uses deepSeek weights", "DeepSeek-Coder is trained on code") == "uses deepSeek weights"
 
 
-@pytest.mark.parametrize("elsewhere", [True, False])
-def test_after_a_gap_the_closest_sentence_is_not_shown_again_when_another_part_shows_it(
-    example, elsewhere: bool
-) -> None:
-    """Test f40 (panel round 3): the synthesizability gap was padded with the CGCNN sentence shown for part 1."""
+def test_after_a_gap_nothing_more_is_said_for_the_part(example) -> None:
+    """Panel round 5 (test f08, f34, f42, f44): the closest sentence after a gap read as a stretch ("stretches the
+    lab-earthquake paper into the Pi answer"); round 3 (f40) had already seen it repeat another part's sentence."""
     draft = _draft(example, fits=FIT_YES, states="text-to-image generation", workflow="Input: a prompt\nOutput: x.")
     skin = draft.evidence[0][0].entry
-    text = "The Skin Game uses dermatology photos [@the-skin-game]."
-    other = text if elsewhere else "The Skin Game reports macro F1 scores [@the-skin-game]."
+    other = "The Skin Game reports macro F1 scores [@the-skin-game]."
     draft.evidence[1] = [Evidence(skin, 1, other, "x", DIRECT, answers=0.45)]
     draft.evidence[0][0].answers = 0.9
     draft.open_parts = {1}
     answer = split_sections(join_segments(compose_segments(draft))[0])["answer"]
     second = answer.split("\n\n")[1]
-    assert second.startswith("**What tricks keep resolution high?** No supplied source answers this directly.")
-    assert (other in second) is not elsewhere
-    assert answer.count(text) == 1
+    assert second == "**What tricks keep resolution high?** No supplied source answers this directly."
+    assert other not in answer
 
 
 def test_another_form_of_the_questions_word_that_the_entry_never_uses_is_an_echo() -> None:
