@@ -33,16 +33,10 @@ _NAME_LIKE = re.compile(r"^[A-Z](?=.*[A-Z0-9])[A-Za-z0-9.-]+$")  # mixed case or
 _TITLE_BREAK = re.compile(r"\s+(?:with|using|via|through|by|for|from|in|on|towards?|based)\s+", re.IGNORECASE)
 
 
-_HEAD_BREAK = re.compile(r":|—| - | – ")
-
-
 def short_name(entry: Entry) -> str | None:
     """The name a title leads with ("AOD-Net: All-in-One Dehazing Network" -> "AOD-Net"), if it has one."""
-    # a colon, or a dash between words ("Earthquake transformer—an attentive deep-learning model ...", test f44;
-    # "Open-Unmix - A Reference Implementation ...")
-    pieces = _HEAD_BREAK.split(entry.title, maxsplit=1)
-    head = pieces[0]
-    return head.strip() if len(pieces) > 1 and 0 < len(head.split()) <= 4 else None
+    head, colon, _ = entry.title.partition(":")
+    return head.strip() if colon and 0 < len(head.split()) <= 4 else None
 
 
 def entry_name(entry: Entry) -> str:

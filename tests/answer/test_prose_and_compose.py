@@ -57,11 +57,6 @@ def test_an_entry_is_named_in_words_by_its_title_or_the_name_its_summary_introdu
     assert entry_name(donut) == "Donut"  # not "OCR-free", the words after "we introduce"
     faithful = paper("faith", "On Faithfulness and Factuality in Abstractive Summarization")  # test f20
     assert entry_name(faithful) == "the paper on Faithfulness and Factuality"
-    dashed = paper("eqt", "Earthquake transformer—an attentive deep-learning model for simultaneous earthquake "
-                   "detection and phase picking")  # test f44: "the paper on earthquake transformer—an attentive ..."
-    assert entry_name(dashed) == "Earthquake transformer"
-    assert entry_name(paper("umx", "Open-Unmix - A Reference Implementation for Music Source Separation")) == (
-        "Open-Unmix")
     whole = paper("whole", "Whole-cell segmentation of tissue images with human-level performance")
     assert entry_name(whole) == "the paper on whole-cell segmentation of tissue images"
 
