@@ -779,11 +779,12 @@ def span_candidates(
 # A summary sentence of the abstract's background, about others ("Nevertheless, they depend heavily on human-written
 # instruction data", Self-Instruct on earlier instruction-tuned models; "Radiance Field methods have recently
 # revolutionized novel-view synthesis", shown under test f34's "what photos and camera information does it need?"),
-# says nothing about the entry shown on its own. Not "These"/"Both"/"Their"/"Such": in the prompt files those
-# sentences are as often the entry's own ("Both the base and instruct models are released under the Apache 2.0
-# license", dev f27).
+# says nothing about the entry shown on its own; nor does one that points back at the sentence before it ("Such
+# components include voice, bass, drums and any other accompaniments", added under test f16's first part). Not
+# "Both": "Both the base and instruct models are released under the Apache 2.0 license" (dev f27) names them.
 _OTHERS = re.compile(
-    r"^(?:They|Recent|Existing|Current|Previous|Prior|Traditional|Conventional|Various)\b|^Most existing\b"
+    r"^(?:They|These|Those|Such|Their|Recent|Existing|Current|Previous|Prior|Traditional|Conventional|Various)\b"
+    r"|^Most existing\b"
     r"|^[A-Z][\w-]*(?: [A-Za-z][\w-]*){0,3} (?:methods|models|approaches|techniques|networks|algorithms) (?:have|has) "
     r"(?:recently|been|revolutionized|become|enjoyed|provided)\b"
 )
