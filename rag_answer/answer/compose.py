@@ -201,12 +201,17 @@ def paper_segments(reading: Reading, draft: Draft) -> list[Segment]:
     # program's sentence whole and judges the description alone (judged together, "it answers no part of the
     # question" made the judge doubt a true description of The Skin Game)
     label_text = f"{TANGENTIAL_LABEL} " if label == TANGENTIAL else ""
-    name = entry_name(entry)
+    lead, offers = description(reading)
+    return [(f"- {marker(entry.id)} {label_text}{lead}", True), (offers, False), (_links(entry), True)]
+
+
+def description(reading: Reading) -> tuple[str, str]:
+    """A part-4 description as shown: the program's lead naming the entry ("AOD-Net: ", or none where the model's
+    words open with the name) and the model's words (a claim). The checker judges the two together, as shown."""
+    name = entry_name(reading.entry)
     lead = "" if name.startswith(("the paper on ", "the model ")) or reading.offers.lower().startswith(
         name.lower()) else f"{name}: "  # fmt: skip
-    offers = sentence(reading.offers) if not lead else decapitalized(sentence(reading.offers))
-    return [(f"- {marker(entry.id)} {label_text}{lead}", True), (capitalized(offers) if not lead else offers, False),
-            (_links(entry), True)]  # fmt: skip
+    return lead, decapitalized(sentence(reading.offers)) if lead else capitalized(sentence(reading.offers))
 
 
 def part4_order(draft: Draft) -> list[Reading]:

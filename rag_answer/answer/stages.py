@@ -20,9 +20,9 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from rag_answer.answer.compose import (
-    TANGENTIAL_LABEL,
     cited,
     compose_segments,
+    description,
     is_name_only,
     paper_segments,
     part_budget,
@@ -54,7 +54,7 @@ from rag_answer.answer.verify import verify_answer
 from rag_answer.audit.claims import FLAGGED, ClaimJudge, judge_sentence
 from rag_answer.audit.sentences import claim_text
 from rag_answer.audit.verdicts import PartJudge
-from rag_answer.citations import REFUSAL_PHRASE, marker
+from rag_answer.citations import REFUSAL_PHRASE
 from rag_answer.embedder import Embedder
 from rag_answer.entries import Entry
 from rag_answer.index_store import RestrictedIndex
@@ -401,7 +401,7 @@ class Answerer:
                 found.add(n)
                 draft.repairs.append(f"said the sources leave part {n + 1} open ({part!r}): no sentence gives what "
                                      f"it asks (best P(answers) {max(scores):.2f} < {cut})")  # fmt: skip
-                closest = shown[scores.index(max(scores))].entry.id  # shown after the gap: the nearest, not tangential
+                closest = shown[scores.index(max(scores))].entry.id  # the nearest: on the topic, not tangential
                 judged[closest] = True
                 continue
             # far below the part's best answer, a sentence is most often filed under the wrong part
@@ -541,14 +541,10 @@ class Answerer:
     def _check_offers(self, reading: Reading, draft: Draft, entries: list[Entry]) -> None:
         if not reading.offers or is_name_only(reading.entry):
             return
-        segments = paper_segments(reading, draft)
-        item = "".join(text for text, _ in segments).removeprefix("- ")
+        item = "".join(text for text, _ in paper_segments(reading, draft)).removeprefix("- ")
         # judged as part 4 shows it ("AOD-Net: all-in-One ..."), so the answer's final check finds it judged; not
         # the program's "Tangential: it answers no part ..." before it, a sentence of its own
-        head = segments[0][0].removeprefix("- ").replace(marker(reading.entry.id), "", 1).strip()
-        head = head.removeprefix(TANGENTIAL_LABEL).strip()
-        shown = f"{head} {segments[1][0]}" if head else segments[1][0]
-        reason = self._failure(cited(shown, reading.entry), reading.entry, entries)
+        reason = self._failure(cited("".join(description(reading)), reading.entry), reading.entry, entries)
         if reason is not None:
             draft.repairs.append(f"removed the description of [@{reading.entry.id}] ({reason}): {item!r}")
             reading.offers = ""
@@ -788,6 +784,8 @@ _OTHERS = re.compile(
     r"|^[A-Z][\w-]*(?: [A-Za-z][\w-]*){0,3} (?:methods|models|approaches|techniques|networks|algorithms) (?:have|has) "
     r"(?:recently|been|revolutionized|become|enjoyed|provided)\b"
 )
+
+
 def own_sentences(entry: Entry) -> list[str]:
     """The entry's summary sentences that may be shown as its own: not its abstract's background about others
     (all of them where that leaves none)."""
